@@ -1,0 +1,85 @@
+package dev.incline.platform.error;
+
+import java.net.URI;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.MethodArgumentNotValidException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/**
+ * Renders every error as RFC 9457 problem details with a stable {@code type}. Spring MVC's own
+ * exceptions (unsupported media type, missing parameter, ...) come through the base class.
+ */
+@RestControllerAdvice
+public class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
+
+  public static final String TYPE_BASE = "https://incline.dev/problems/";
+  private static final Logger log = LoggerFactory.getLogger(ProblemDetailsAdvice.class);
+
+  public static ProblemDetail problem(HttpStatusCode status, String type, String detail) {
+    ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+    problem.setType(URI.create(TYPE_BASE + type));
+    return problem;
+  }
+
+  @ExceptionHandler(ApiException.class)
+  ResponseEntity<ProblemDetail> api(ApiException e) {
+    ProblemDetail problem = problem(e.status(), e.type(), e.getMessage());
+    if (e instanceof InvalidRequestException invalid) {
+      problem.setProperty("errors", invalid.errors());
+    }
+    return ResponseEntity.status(e.status()).body(problem);
+  }
+
+  @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+  ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e) {
+    var error = new InvalidRequestException.FieldError(e.getName(), "has an invalid value");
+    ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "invalid-parameter", e.getName() + " has an invalid value");
+    problem.setProperty("errors", List.of(error));
+    return ResponseEntity.badRequest().body(problem);
+  }
+
+  @Override
+  protected ResponseEntity<Object> handleMethodArgumentNotValid(
+      MethodArgumentNotValidException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    List<InvalidRequestException.FieldError> errors = e.getBindingResult().getFieldErrors().stream()
+        .map(f -> new InvalidRequestException.FieldError(f.getField(), f.getDefaultMessage()))
+        .toList();
+    ResponseEntity<ProblemDetail> body = api(new InvalidRequestException(errors));
+    return ResponseEntity.status(body.getStatusCode()).body(body.getBody());
+  }
+
+  @Override
+  protected ResponseEntity<Object> handleHttpMessageNotReadable(
+      HttpMessageNotReadableException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    // Jackson's message names the line, column and field path; it never contains server internals.
+    String detail = "request body is not valid JSON for this endpoint";
+    Throwable cause = e.getMostSpecificCause();
+    if (cause != null && cause.getMessage() != null) {
+      detail += ": " + cause.getMessage().lines().findFirst().orElse("");
+    }
+    return ResponseEntity.badRequest().body(problem(HttpStatus.BAD_REQUEST, "malformed-request", detail));
+  }
+
+  @ExceptionHandler(Exception.class)
+  ResponseEntity<ProblemDetail> unexpected(Exception e) throws Exception {
+    if (e instanceof org.springframework.security.access.AccessDeniedException
+        || e instanceof org.springframework.web.context.request.async.AsyncRequestNotUsableException) {
+      throw e;
+    }
+    log.error("unexpected error", e);
+    return ResponseEntity.internalServerError()
+        .body(problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal", "unexpected server error; see the service log"));
+  }
+}

@@ -1,0 +1,99 @@
+package dev.incline.platform.security;
+
+import dev.incline.platform.error.ProblemDetailsAdvice;
+import jakarta.servlet.http.HttpServletResponse;
+import java.time.Clock;
+import java.util.List;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.MethodParameter;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.web.bind.support.WebDataBinderFactory;
+import org.springframework.web.context.request.NativeWebRequest;
+import org.springframework.web.method.support.HandlerMethodArgumentResolver;
+import org.springframework.web.method.support.ModelAndViewContainer;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+
+/**
+ * Services accept only requests that carry a valid internal token from the gateway; anything else
+ * is a 401 problem. Health, metrics and the OpenAPI document stay open for probes and scrapers.
+ * Active when {@code incline.internal-token.secret} is set and the application has no chain of its own.
+ */
+@AutoConfiguration
+@ConditionalOnProperty(prefix = "incline.internal-token", name = "secret")
+@EnableConfigurationProperties(InternalTokenProperties.class)
+public class InternalSecurityAutoConfiguration {
+
+  @Bean
+  @ConditionalOnMissingBean
+  InternalTokens internalTokens(InternalTokenProperties properties) {
+    return new InternalTokens(properties.secret(), properties.ttl(), Clock.systemUTC());
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  JwtDecoder internalTokenDecoder(InternalTokens tokens) {
+    return tokens.decoder();
+  }
+
+  @Bean
+  @ConditionalOnMissingBean(SecurityFilterChain.class)
+  SecurityFilterChain internalTokenChain(HttpSecurity http, InternalTokenProperties properties) throws Exception {
+    http.csrf(c -> c.disable())
+        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+        .authorizeHttpRequests(a -> a
+            .requestMatchers("/actuator/**", "/v3/api-docs/**", "/error").permitAll()
+            .anyRequest().authenticated())
+        .oauth2ResourceServer(o -> o
+            .bearerTokenResolver(request -> request.getHeader(properties.header()))
+            .authenticationEntryPoint((request, response, e) -> unauthorized(response))
+            .jwt(j -> {}))
+        .exceptionHandling(e -> e.authenticationEntryPoint((request, response, ex) -> unauthorized(response)));
+    return http.build();
+  }
+
+  private static void unauthorized(HttpServletResponse response) throws java.io.IOException {
+    response.setStatus(HttpStatus.UNAUTHORIZED.value());
+    response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+    response.getWriter().write("{\"type\":\"" + ProblemDetailsAdvice.TYPE_BASE + "unauthenticated\","
+        + "\"title\":\"Unauthorized\",\"status\":401,"
+        + "\"detail\":\"requests reach services only through the gateway, with a valid internal token\"}");
+  }
+
+  @Bean
+  WebMvcConfigurer callerArgumentResolver() {
+    return new WebMvcConfigurer() {
+      @Override
+      public void addArgumentResolvers(List<HandlerMethodArgumentResolver> resolvers) {
+        resolvers.add(new CallerResolver());
+      }
+    };
+  }
+
+  /** Resolves a {@link Caller} controller parameter from the verified token. */
+  static final class CallerResolver implements HandlerMethodArgumentResolver {
+    @Override
+    public boolean supportsParameter(MethodParameter parameter) {
+      return parameter.getParameterType() == Caller.class;
+    }
+
+    @Override
+    public Object resolveArgument(MethodParameter parameter, ModelAndViewContainer mav,
+        NativeWebRequest request, WebDataBinderFactory binderFactory) {
+      if (SecurityContextHolder.getContext().getAuthentication() instanceof JwtAuthenticationToken token) {
+        return InternalTokens.toCaller(token.getToken());
+      }
+      throw new IllegalStateException("no internal token on an authenticated request");
+    }
+  }
+}
