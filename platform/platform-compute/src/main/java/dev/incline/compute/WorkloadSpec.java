@@ -1,0 +1,65 @@
+package dev.incline.compute;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a runtime needs to start a workload. Built by services from their records; pure data.
+ *
+ * @param ref which workload
+ * @param projectId the project it belongs to (a label, and {@code INCLINE_PROJECT_ID})
+ * @param image container image (ignored by the process runtime)
+ * @param command argv; services pass {@code ["/bin/sh", "-c", "<user command>"]}
+ * @param env environment variables
+ * @param secretEnv secret environment variables: passed to the workload, never logged or labelled
+ * @param resources what the machine type grants
+ * @param ports container ports to expose
+ * @param labels extra labels
+ * @param workspace where the code comes from, or null for none
+ */
+public record WorkloadSpec(
+    WorkloadRef ref,
+    String projectId,
+    String image,
+    List<String> command,
+    Map<String, String> env,
+    Map<String, String> secretEnv,
+    Resources resources,
+    List<Integer> ports,
+    Map<String, String> labels,
+    Workspace workspace) {
+
+  public WorkloadSpec {
+    Objects.requireNonNull(ref, "ref");
+    command = List.copyOf(command);
+    env = Map.copyOf(env);
+    secretEnv = Map.copyOf(secretEnv);
+    ports = List.copyOf(ports);
+    labels = Map.copyOf(labels);
+    if (command.isEmpty()) {
+      throw new IllegalArgumentException("a workload needs a command");
+    }
+  }
+
+  /** What the machine type grants: cpu cores, memory, GPUs and where they are. */
+  public record Resources(String machineType, double cpu, long memoryBytes, int gpuCount, String gpuModel,
+      Map<String, String> nodeSelector) {
+    public static Resources none() {
+      return new Resources("none", 0, 0, 0, null, Map.of());
+    }
+  }
+
+  /** The workload's code. */
+  public sealed interface Workspace {
+    /** A zip or tar.gz archive at a (presigned) URL, unpacked into the workspace directory. */
+    record Archive(URI url, String fileName) implements Workspace {}
+
+    /** A git repository at a ref. */
+    record Git(String url, String ref) implements Workspace {}
+  }
+
+  public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(10);
+}
