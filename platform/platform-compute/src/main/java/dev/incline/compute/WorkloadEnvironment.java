@@ -17,7 +17,8 @@ public final class WorkloadEnvironment {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PYTHONUNBUFFERED", "1"); // chart lines must reach the log as they are printed
     env.putAll(spec.env());
-    env.put("INCLINE_" + spec.ref().kind().name() + "_ID", spec.ref().id());
+    // A service may name the workload differently from its record (a job's retry attempts): its value wins.
+    env.putIfAbsent("INCLINE_" + spec.ref().kind().name() + "_ID", spec.ref().id());
     env.put("INCLINE_PROJECT_ID", spec.projectId());
     env.put("INCLINE_MACHINE_TYPE", spec.resources().machineType());
     env.put("INCLINE_WORKSPACE_DIR", paths.workspace());

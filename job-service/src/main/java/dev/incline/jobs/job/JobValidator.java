@@ -1,0 +1,112 @@
+package dev.incline.jobs.job;
+
+import dev.incline.jobs.config.JobsProperties;
+import dev.incline.jobs.machine.MachineTypeCatalog;
+import dev.incline.platform.error.InvalidRequestException;
+import dev.incline.platform.error.InvalidRequestException.FieldError;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Checks a job request and names every wrong field at once. Pure: no lookups. */
+final class JobValidator {
+
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+  private static final Pattern GIT_URL = Pattern.compile("(https?|ssh|git)://\\S+|git@\\S+:\\S+");
+  private static final Pattern GIT_REF = Pattern.compile("[A-Za-z0-9._/-]{1,250}");
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._ -]{0,99}");
+
+  private JobValidator() {}
+
+  static void validate(JobRequest r, MachineTypeCatalog catalog, JobsProperties props) {
+    List<FieldError> errors = new ArrayList<>();
+    if (r.projectId() == null || r.projectId().isBlank()) {
+      errors.add(new FieldError("projectId", "is required"));
+    }
+    if (r.name() != null && !NAME.matcher(r.name()).matches()) {
+      errors.add(new FieldError("name", "must be 1-100 letters, digits, '.', '_', '-' or spaces, starting with a letter or digit"));
+    }
+    if (r.command() == null || r.command().isBlank()) {
+      errors.add(new FieldError("command", "is required"));
+    } else if (r.command().length() > 65_536) {
+      errors.add(new FieldError("command", "must be at most 65536 characters"));
+    }
+    if (r.image() != null && (r.image().isBlank() || r.image().length() > 512 || r.image().chars().anyMatch(Character::isWhitespace))) {
+      errors.add(new FieldError("image", "must be an image reference without spaces, at most 512 characters"));
+    }
+    if (r.machineType() != null && catalog.find(r.machineType()).isEmpty()) {
+      errors.add(new FieldError("machineType", "unknown machine type '" + r.machineType() + "'; known: "
+          + String.join(", ", catalog.names())));
+    }
+    if (r.workspace() != null) {
+      boolean upload = r.workspace().uploadId() != null;
+      boolean git = r.workspace().git() != null;
+      if (upload == git) {
+        errors.add(new FieldError("workspace", "must have exactly one of uploadId and git"));
+      } else if (git) {
+        if (r.workspace().git().url() == null || !GIT_URL.matcher(r.workspace().git().url()).matches()) {
+          errors.add(new FieldError("workspace.git.url", "must be an http(s), ssh or git URL"));
+        }
+        String ref = r.workspace().git().ref();
+        if (ref != null && (!GIT_REF.matcher(ref).matches() || ref.startsWith("-") || ref.contains(".."))) {
+          errors.add(new FieldError("workspace.git.ref", "is not a valid branch, tag or commit"));
+        }
+      }
+    }
+    if (r.env() != null) {
+      if (r.env().size() > 200) {
+        errors.add(new FieldError("env", "must have at most 200 variables"));
+      }
+      for (Map.Entry<String, String> e : r.env().entrySet()) {
+        if (!ENV_NAME.matcher(e.getKey()).matches()) {
+          errors.add(new FieldError("env." + e.getKey(), "is not a valid variable name"));
+        } else if (e.getKey().startsWith("INCLINE_")) {
+          errors.add(new FieldError("env." + e.getKey(), "INCLINE_ variables are set by the platform"));
+        } else if (e.getValue() == null || e.getValue().length() > 32_768 || e.getValue().indexOf('\0') >= 0) {
+          errors.add(new FieldError("env." + e.getKey(), "must be a string of at most 32768 characters"));
+        }
+      }
+    }
+    if (r.ports() != null) {
+      if (r.ports().size() > 10) {
+        errors.add(new FieldError("ports", "must have at most 10 ports"));
+      }
+      for (int i = 0; i < r.ports().size(); i++) {
+        Integer p = r.ports().get(i);
+        if (p == null || p < 1 || p > 65_535) {
+          errors.add(new FieldError("ports[" + i + "]", "must be between 1 and 65535"));
+        }
+      }
+    }
+    long max = props.maxRuntime().toSeconds();
+    if (r.maxRuntimeSeconds() != null && (r.maxRuntimeSeconds() < 1 || r.maxRuntimeSeconds() > max)) {
+      errors.add(new FieldError("maxRuntimeSeconds", "must be between 1 and " + max));
+    }
+    if (r.retries() != null && (r.retries() < 0 || r.retries() > props.maxRetries())) {
+      errors.add(new FieldError("retries", "must be between 0 and " + props.maxRetries()));
+    }
+    // Secrets and datasets live in storage-service, which this installation does not run yet: a job
+    // that names one would fail later, so it is refused now.
+    if (r.secrets() != null) {
+      for (int i = 0; i < r.secrets().size(); i++) {
+        errors.add(new FieldError("secrets[" + i + "]", "secret '" + r.secrets().get(i) + "' not found"));
+      }
+    }
+    if (r.inputs() != null) {
+      for (int i = 0; i < r.inputs().size(); i++) {
+        JobRequest.Input in = r.inputs().get(i);
+        errors.add(new FieldError("inputs[" + i + "].dataset", "dataset '" + (in == null ? null : in.dataset()) + "' not found"));
+      }
+    }
+    if (r.outputs() != null) {
+      for (int i = 0; i < r.outputs().size(); i++) {
+        JobRequest.Output out = r.outputs().get(i);
+        errors.add(new FieldError("outputs[" + i + "].dataset", "dataset '" + (out == null ? null : out.dataset()) + "' not found"));
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw new InvalidRequestException(errors);
+    }
+  }
+}
