@@ -9,6 +9,9 @@ import dev.incline.platform.error.ApiExceptions;
  */
 public record Caller(String teamId, String teamName, String userId, Role role, boolean platformAdmin) {
 
+  /** Request attribute under which an authenticated caller is kept. */
+  public static final String ATTRIBUTE = Caller.class.getName();
+
   public void require(Role needed) {
     if (!role.atLeast(needed)) {
       throw ApiExceptions.forbidden("this action needs the " + needed.wire() + " role");

@@ -90,6 +90,11 @@ public class InternalSecurityAutoConfiguration {
     @Override
     public Object resolveArgument(MethodParameter parameter, ModelAndViewContainer mav,
         NativeWebRequest request, WebDataBinderFactory binderFactory) {
+      // The gateway authenticates API keys itself and leaves the caller on the request.
+      Object attribute = request.getAttribute(Caller.ATTRIBUTE, NativeWebRequest.SCOPE_REQUEST);
+      if (attribute instanceof Caller caller) {
+        return caller;
+      }
       if (SecurityContextHolder.getContext().getAuthentication() instanceof JwtAuthenticationToken token) {
         return InternalTokens.toCaller(token.getToken());
       }

@@ -1,0 +1,58 @@
+package dev.incline.gateway.routing;
+
+import static org.springframework.cloud.gateway.server.mvc.handler.GatewayRouterFunctions.route;
+import static org.springframework.cloud.gateway.server.mvc.handler.HandlerFunctions.http;
+import static org.springframework.web.servlet.function.RequestPredicates.path;
+
+import dev.incline.gateway.config.GatewayProperties;
+import dev.incline.platform.security.Caller;
+import dev.incline.platform.security.InternalTokens;
+import org.springframework.cloud.gateway.server.mvc.filter.BeforeFilterFunctions;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpHeaders;
+import org.springframework.web.servlet.function.RequestPredicate;
+import org.springframework.web.servlet.function.RouterFunction;
+import org.springframework.web.servlet.function.ServerRequest;
+import org.springframework.web.servlet.function.ServerResponse;
+
+/**
+ * Routes API paths to the service that owns them. Each forwarded request carries a fresh internal
+ * token for the authenticated caller; the client's credentials and any token it sent are dropped.
+ */
+@Configuration(proxyBeanMethods = false)
+class ServiceRoutes {
+
+  @Bean
+  RouterFunction<ServerResponse> jobServiceRoutes(GatewayProperties properties, InternalTokens tokens) {
+    RequestPredicate paths = prefixes("/api/v1/projects", "/api/v1/jobs", "/api/v1/workspaces",
+        "/api/v1/machine-types", "/api/v1/events");
+    return route("job-service")
+        .route(paths, http())
+        .before(BeforeFilterFunctions.uri(properties.services().jobs()))
+        .before(request -> withInternalToken(request, tokens))
+        .build();
+  }
+
+  static RequestPredicate prefixes(String... prefixes) {
+    RequestPredicate any = null;
+    for (String p : prefixes) {
+      RequestPredicate one = path(p).or(path(p + "/**"));
+      any = any == null ? one : any.or(one);
+    }
+    return any;
+  }
+
+  static ServerRequest withInternalToken(ServerRequest request, InternalTokens tokens) {
+    Caller caller = (Caller) request.attribute(Caller.ATTRIBUTE)
+        .orElseThrow(() -> new IllegalStateException("routed request without an authenticated caller"));
+    String token = tokens.issue(caller);
+    return ServerRequest.from(request).headers(h -> {
+      h.remove(HttpHeaders.AUTHORIZATION);
+      h.remove("X-API-Key");
+      h.remove(InternalTokens.HEADER);
+      h.set(InternalTokens.HEADER, token);
+    }).build();
+  }
+
+}
