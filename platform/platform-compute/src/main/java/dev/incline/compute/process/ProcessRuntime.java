@@ -1,6 +1,7 @@
 package dev.incline.compute.process;
 
 import dev.incline.compute.ArtifactFile;
+import dev.incline.compute.ExitCodes;
 import dev.incline.compute.LogStream;
 import dev.incline.compute.Phase;
 import dev.incline.compute.WorkloadEnvironment;
@@ -8,24 +9,21 @@ import dev.incline.compute.WorkloadRef;
 import dev.incline.compute.WorkloadRuntime;
 import dev.incline.compute.WorkloadSpec;
 import dev.incline.compute.WorkloadStatus;
+import dev.incline.compute.host.HostRunDirectory;
 import dev.incline.compute.workspace.WorkspaceFetcher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -183,19 +181,7 @@ public final class ProcessRuntime implements WorkloadRuntime {
   }
 
   static String describeExit(int code) {
-    if (code > 128 && code < 160) {
-      int signal = code - 128;
-      String name = switch (signal) {
-        case 9 -> "SIGKILL";
-        case 15 -> "SIGTERM";
-        case 6 -> "SIGABRT";
-        case 11 -> "SIGSEGV";
-        case 2 -> "SIGINT";
-        default -> "signal " + signal;
-      };
-      return "killed by " + name + " (exit code " + code + ")";
-    }
-    return "exited with code " + code;
+    return ExitCodes.describe(code);
   }
 
   private static Optional<Integer> exitCode(RunDir run) throws IOException {
@@ -281,44 +267,12 @@ public final class ProcessRuntime implements WorkloadRuntime {
 
   @Override
   public List<ArtifactFile> artifacts(WorkloadRef ref) {
-    Path root = dir(ref).artifacts();
-    if (!Files.isDirectory(root)) {
-      return List.of();
-    }
-    try (Stream<Path> files = Files.walk(root)) {
-      List<ArtifactFile> out = new ArrayList<>();
-      for (Path p : files.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).sorted().toList()) {
-        String rel = root.relativize(p).toString().replace('\\', '/');
-        out.add(new ArtifactFile(rel, Files.size(p), () -> Files.newInputStream(p)));
-      }
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return new HostRunDirectory(dir(ref).root()).artifactFiles();
   }
 
   @Override
   public List<WorkloadRef> list() {
-    List<WorkloadRef> refs = new ArrayList<>();
-    if (!Files.isDirectory(settings.workRoot())) {
-      return refs;
-    }
-    try (Stream<Path> teams = Files.list(settings.workRoot())) {
-      for (Path team : teams.toList()) {
-        for (WorkloadRef.Kind kind : WorkloadRef.Kind.values()) {
-          Path kindDir = team.resolve(kind.label());
-          if (!Files.isDirectory(kindDir)) {
-            continue;
-          }
-          try (Stream<Path> ids = Files.list(kindDir)) {
-            ids.forEach(id -> refs.add(new WorkloadRef(team.getFileName().toString(), kind, id.getFileName().toString())));
-          }
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return refs;
+    return HostRunDirectory.list(settings.workRoot());
   }
 
   /** Endpoints of exposed ports: processes listen on the host itself. */
@@ -327,16 +281,7 @@ public final class ProcessRuntime implements WorkloadRuntime {
   }
 
   static void deleteTree(Path root) {
-    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    HostRunDirectory.deleteTree(root);
   }
 
   static String read(Path p) throws IOException {

@@ -1,6 +1,7 @@
 package dev.incline.compute.workspace;
 
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,12 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Enumeration;
 import org.apache.commons.compress.archivers.ArchiveEntry;
-import org.apache.commons.compress.archivers.ArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
-import org.apache.commons.compress.archivers.zip.ZipArchiveInputStream;
+import org.apache.commons.compress.archivers.zip.ZipFile;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
@@ -68,9 +69,30 @@ public final class SafeArchive {
     }
     Files.createDirectories(target);
     Path root = target.toRealPath();
-    try (InputStream raw = new BufferedInputStream(Files.newInputStream(archive));
-        ArchiveInputStream<? extends ArchiveEntry> in = open(format, raw)) {
-      return unpack(in, root, limits);
+    try {
+      if (format == Format.ZIP) {
+        // The zip's central directory, not the stream of local headers: only it has the unix mode
+        // (exec bits, and which entries are symbolic links). Count entries before it is parsed into memory.
+        long declared = ZipDirectory.entryCount(archive);
+        if (declared > limits.maxEntries()) {
+          throw new RejectedException("archive has more than " + limits.maxEntries() + " entries");
+        }
+        try (ZipFile zip = ZipFile.builder().setPath(archive).get()) {
+          Enumeration<ZipArchiveEntry> entries = zip.getEntriesInPhysicalOrder();
+          return unpack(() -> entries.hasMoreElements() ? entries.nextElement() : null,
+              entry -> zip.getInputStream((ZipArchiveEntry) entry), root, limits);
+        }
+      }
+      try (InputStream raw = new BufferedInputStream(Files.newInputStream(archive));
+          TarArchiveInputStream tar = new TarArchiveInputStream(format == Format.TAR_GZ ? new GzipCompressorInputStream(raw, true) : raw)) {
+        InputStream shielded = new FilterInputStream(tar) {
+          @Override
+          public void close() {
+            // the entry ends, not the archive
+          }
+        };
+        return unpack(tar::getNextEntry, entry -> shielded, root, limits);
+      }
     } catch (RejectedException e) {
       throw e;
     } catch (IOException | IllegalArgumentException e) {
@@ -78,21 +100,22 @@ public final class SafeArchive {
     }
   }
 
-  private static ArchiveInputStream<? extends ArchiveEntry> open(Format format, InputStream raw) throws IOException {
-    return switch (format) {
-      case ZIP -> new ZipArchiveInputStream(raw);
-      case TAR_GZ -> new TarArchiveInputStream(new GzipCompressorInputStream(raw, true));
-      case TAR -> new TarArchiveInputStream(raw);
-    };
+  /** The entries of one archive, whatever its format. */
+  private interface Entries {
+    ArchiveEntry next() throws IOException;
   }
 
-  private static long unpack(ArchiveInputStream<? extends ArchiveEntry> in, Path root, Limits limits) throws IOException {
+  private interface Content {
+    InputStream open(ArchiveEntry entry) throws IOException;
+  }
+
+  private static long unpack(Entries entries, Content content, Path root, Limits limits) throws IOException {
     long written = 0;
-    int entries = 0;
+    int count = 0;
     byte[] buffer = new byte[64 * 1024];
     ArchiveEntry entry;
-    while ((entry = in.getNextEntry()) != null) {
-      if (++entries > limits.maxEntries()) {
+    while ((entry = entries.next()) != null) {
+      if (++count > limits.maxEntries()) {
         throw new RejectedException("archive has more than " + limits.maxEntries() + " entries");
       }
       Path dest = resolveInside(root, entry.getName());
@@ -100,6 +123,7 @@ public final class SafeArchive {
         continue; // the entry names the root itself ("./")
       }
       if (entry.isDirectory()) {
+        ensureNoLinkOnPath(root, dest, entry.getName());
         Files.createDirectories(dest);
         continue;
       }
@@ -113,10 +137,12 @@ public final class SafeArchive {
       if (entry instanceof TarArchiveEntry tar && !tar.isFile()) {
         throw new RejectedException("entry '" + entry.getName() + "': devices, fifos and other special files are not accepted");
       }
-      Files.createDirectories(dest.getParent());
+      // Checked before any directory is made: making one would already follow a link.
       ensureNoLinkOnPath(root, dest.getParent(), entry.getName());
-      try (OutputStream out = Files.newOutputStream(dest, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-          StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+      Files.createDirectories(dest.getParent());
+      try (InputStream in = content.open(entry);
+          OutputStream out = Files.newOutputStream(dest, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+              StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
         int n;
         while ((n = in.read(buffer)) > 0) {
           written += n;
@@ -153,9 +179,13 @@ public final class SafeArchive {
 
   private static void link(Path root, Path dest, TarArchiveEntry tar) throws IOException {
     String target = tar.getLinkName();
+    ensureNoLinkOnPath(root, dest.getParent(), tar.getName());
     if (tar.isLink()) {
-      // Hard link: the target is another entry's name, relative to the archive root.
+      // Hard link: the target is another entry's name, relative to the archive root; it is copied.
       Path existing = resolveInside(root, target);
+      if (existing != null) {
+        ensureNoLinkOnPath(root, existing.getParent(), tar.getName());
+      }
       if (existing == null || !Files.isRegularFile(existing, LinkOption.NOFOLLOW_LINKS)) {
         throw new RejectedException("entry '" + tar.getName() + "' is a hard link to a missing file");
       }
@@ -163,17 +193,44 @@ public final class SafeArchive {
       Files.copy(existing, dest, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       return;
     }
-    if (target.startsWith("/")) {
-      throw new RejectedException("entry '" + tar.getName() + "' is a link to an absolute path");
-    }
-    Path resolved = dest.getParent().resolve(target).normalize();
-    if (!resolved.startsWith(root)) {
-      throw new RejectedException("entry '" + tar.getName() + "' is a link that points outside the archive root");
-    }
+    checkSymlinkTarget(root, dest, tar.getName(), target);
     Files.createDirectories(dest.getParent());
-    ensureNoLinkOnPath(root, dest.getParent(), tar.getName());
     Files.deleteIfExists(dest);
     Files.createSymbolicLink(dest, java.nio.file.Paths.get(target));
+  }
+
+  /**
+   * A link's target may climb ({@code ..}) only before it descends: {@code ../../lib/x}, not
+   * {@code x/..}. Reading {@code x/..} as text drops {@code x}, but the kernel resolves {@code x}
+   * first, and when {@code x} is itself a link ({@code x -> .}) that lands outside the tree. Climbing
+   * from the link's own directory, which has no link on its path, the text and the kernel agree.
+   */
+  private static void checkSymlinkTarget(Path root, Path dest, String name, String target) throws RejectedException {
+    if (target.isEmpty() || target.indexOf('\0') >= 0) {
+      throw new RejectedException("entry '" + name + "' is a link with an empty or invalid target");
+    }
+    if (target.startsWith("/") || target.matches("^[A-Za-z]:.*")) {
+      throw new RejectedException("entry '" + name + "' is a link to an absolute path");
+    }
+    Path at = dest.getParent();
+    boolean descending = false;
+    for (String part : target.replace('\\', '/').split("/")) {
+      if (part.isEmpty() || part.equals(".")) {
+        continue;
+      }
+      if (part.equals("..")) {
+        if (descending) {
+          throw new RejectedException("entry '" + name + "' is a link whose target climbs after it descends");
+        }
+        at = at.getParent();
+        if (at == null || !at.startsWith(root)) {
+          throw new RejectedException("entry '" + name + "' is a link that points outside the archive root");
+        }
+      } else {
+        descending = true;
+        at = at.resolve(part);
+      }
+    }
   }
 
   /**

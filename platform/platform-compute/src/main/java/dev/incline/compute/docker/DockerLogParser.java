@@ -1,0 +1,199 @@
+package dev.incline.compute.docker;
+
+import com.github.dockerjava.api.model.StreamType;
+import dev.incline.compute.LogLine;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Turns the frames of a {@code logs?timestamps=true} stream into lines. The engine sends one frame
+ * per log message, each prefixed with its RFC 3339 timestamp; a message is a line, or a piece of one
+ * (the engine cuts long lines into 16 KiB messages), so lines are reassembled per stream here.
+ *
+ * <p>A line's position is the timestamp of the message it started in, plus a counter for lines that
+ * share that timestamp. Reading again {@code since} the floor of that second re-reads every line with
+ * that timestamp, so the counter comes out the same and lines at or before the position are skipped.
+ */
+final class DockerLogParser {
+
+  static final int MAX_LINE_BYTES = 1024 * 1024;
+  /** Equal timestamps are neighbours; remembering the last few thousand is plenty. */
+  private static final int COUNTED_STAMPS = 4096;
+
+  /** Where a line is: the engine's timestamp string and the line's index among lines with that timestamp. */
+  record Position(String stamp, Instant time, int index) {
+
+    String wire() {
+      return stamp + "#" + index;
+    }
+
+    static Position parse(String wire) {
+      if (wire == null || wire.isBlank()) {
+        return null;
+      }
+      int hash = wire.lastIndexOf('#');
+      Instant time = hash > 0 ? parseTime(wire.substring(0, hash)) : null;
+      if (time == null) {
+        throw new IllegalArgumentException("not a docker log position: " + wire);
+      }
+      try {
+        return new Position(wire.substring(0, hash), time, Integer.parseInt(wire.substring(hash + 1)));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("not a docker log position: " + wire);
+      }
+    }
+
+    /** The {@code since} to ask the engine for: whole seconds, rounded down so nothing is missed. */
+    long sinceSeconds() {
+      return time.getEpochSecond();
+    }
+
+    boolean isAfter(Position other) {
+      int c = time.compareTo(other.time);
+      return c > 0 || (c == 0 && index > other.index);
+    }
+  }
+
+  private final Position after;
+  private final Partial out = new Partial(LogLine.Stream.STDOUT);
+  private final Partial err = new Partial(LogLine.Stream.STDERR);
+  private final Map<Instant, Integer> seen = new LinkedHashMap<>(64, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Instant, Integer> eldest) {
+      return size() > COUNTED_STAMPS;
+    }
+  };
+  private String lastStamp = "1970-01-01T00:00:00Z";
+  private Instant lastTime = Instant.EPOCH;
+  private Position lastEmitted;
+
+  /** @param after lines at or before this position are dropped; null for none */
+  DockerLogParser(Position after) {
+    this.after = after;
+  }
+
+  /** The position of the last line handed out, or null when none was. */
+  Position lastEmitted() {
+    return lastEmitted;
+  }
+
+  void accept(StreamType type, byte[] payload, Consumer<LogLine> sink) {
+    Partial partial = switch (type) {
+      case STDOUT, RAW -> out;
+      case STDERR -> err;
+      default -> null; // stdin is never sent for a container started without one
+    };
+    if (partial == null || payload.length == 0) {
+      return;
+    }
+    int start = stripTimestamp(payload);
+    String stamp = lastStamp;
+    Instant time = lastTime;
+    for (int i = start; i < payload.length; i++) {
+      if (partial.size() == 0 && partial.stamp == null) {
+        partial.stamp = stamp;
+        partial.time = time;
+      }
+      if (payload[i] == '\n') {
+        partial.write(payload, start, i - start);
+        start = i + 1;
+        emit(partial, sink);
+      } else if (partial.size() + (i - start) >= MAX_LINE_BYTES) {
+        // An endless line is cut, not buffered without bound.
+        partial.write(payload, start, i - start);
+        start = i;
+        emit(partial, sink);
+        partial.stamp = stamp;
+        partial.time = time;
+      }
+    }
+    if (start < payload.length) {
+      if (partial.stamp == null) {
+        partial.stamp = stamp;
+        partial.time = time;
+      }
+      partial.write(payload, start, payload.length - start);
+    }
+  }
+
+  /** The stream ended: a last line without a newline is still a line. */
+  void finish(Consumer<LogLine> sink) {
+    if (out.size() > 0) {
+      emit(out, sink);
+    }
+    if (err.size() > 0) {
+      emit(err, sink);
+    }
+  }
+
+  /** Reads the message's timestamp into lastStamp/lastTime; returns where the message text starts. */
+  private int stripTimestamp(byte[] payload) {
+    int limit = Math.min(payload.length, 64);
+    for (int i = 0; i < limit; i++) {
+      if (payload[i] == ' ') {
+        String candidate = new String(payload, 0, i, StandardCharsets.US_ASCII);
+        Instant time = parseTime(candidate);
+        if (time != null) {
+          lastStamp = candidate;
+          lastTime = time;
+          return i + 1;
+        }
+        return 0;
+      }
+    }
+    return 0; // no timestamp (a TTY's raw stream): the text keeps the last one seen
+  }
+
+  static Instant parseTime(String s) {
+    if (s.length() < 20 || s.charAt(4) != '-' || s.charAt(10) != 'T') {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(s).toInstant();
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  private void emit(Partial partial, Consumer<LogLine> sink) {
+    String text = partial.take();
+    String stamp = partial.stamp;
+    Instant time = partial.time;
+    partial.stamp = null;
+    partial.time = null;
+    int index = seen.merge(time, 1, Integer::sum) - 1;
+    Position position = new Position(stamp, time, index);
+    if (after != null && !position.isAfter(after)) {
+      return;
+    }
+    lastEmitted = position;
+    sink.accept(new LogLine(partial.stream, text, time, position.wire()));
+  }
+
+  /** The unfinished line of one stream, with the timestamp of the message it started in. */
+  private static final class Partial extends ByteArrayOutputStream {
+    final LogLine.Stream stream;
+    String stamp;
+    Instant time;
+
+    Partial(LogLine.Stream stream) {
+      this.stream = stream;
+    }
+
+    String take() {
+      int len = count;
+      if (len > 0 && buf[len - 1] == '\r') {
+        len--;
+      }
+      String s = new String(buf, 0, len, StandardCharsets.UTF_8);
+      reset();
+      return s;
+    }
+  }
+}
