@@ -1,6 +1,6 @@
 package dev.incline.gateway;
 
-import org.springframework.boot.SpringApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
@@ -9,7 +9,14 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 @ConfigurationPropertiesScan
 public class GatewayApplication {
 
+  /** Every service reads its own {@code api-gateway.yaml}: in the standalone they share one classpath. */
+  public static final String CONFIG_NAME = "spring.config.name=api-gateway";
+
+  public static SpringApplicationBuilder application() {
+    return new SpringApplicationBuilder(GatewayApplication.class).properties(CONFIG_NAME);
+  }
+
   public static void main(String[] args) {
-    SpringApplication.run(GatewayApplication.class, args);
+    application().run(args);
   }
 }

@@ -1,6 +1,6 @@
 package dev.incline.jobs;
 
-import org.springframework.boot.SpringApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.scheduling.annotation.EnableScheduling;
@@ -11,7 +11,14 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 @EnableScheduling
 public class JobServiceApplication {
 
+  /** Every service reads its own {@code job-service.yaml}: in the standalone they share one classpath. */
+  public static final String CONFIG_NAME = "spring.config.name=job-service";
+
+  public static SpringApplicationBuilder application() {
+    return new SpringApplicationBuilder(JobServiceApplication.class).properties(CONFIG_NAME);
+  }
+
   public static void main(String[] args) {
-    SpringApplication.run(JobServiceApplication.class, args);
+    application().run(args);
   }
 }

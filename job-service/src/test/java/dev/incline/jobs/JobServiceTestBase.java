@@ -21,7 +21,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The job service on real PostgreSQL and S3, called with internal tokens as the gateway would. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = JobServiceApplication.CONFIG_NAME)
 public abstract class JobServiceTestBase {
 
   public static final String SECRET = "test-internal-token-secret-0123456789abcdef";

@@ -85,7 +85,7 @@ public class SseStreamer {
       long last = after;
       long lastWrite = System.nanoTime();
       try {
-        emitter.send(SseEmitter.event().comment("stream " + topic));
+        emitter.send(SseEmitter.event().comment("stream"));
         last = catchUp(emitter, source, last, eventName, data);
         boolean ended = source.finished();
         while (!state.closed && !ended) {

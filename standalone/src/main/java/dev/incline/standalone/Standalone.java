@@ -1,0 +1,191 @@
+package dev.incline.standalone;
+
+import dev.incline.embedded.EmbeddedPostgresServer;
+import dev.incline.embedded.EmbeddedS3Server;
+import dev.incline.gateway.GatewayApplication;
+import dev.incline.jobs.JobServiceApplication;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The whole platform in one JVM: embedded PostgreSQL and S3 under {@code INCLINE_HOME}, then each
+ * service as its own Spring application on its own port, the gateway last on :8080. Stopping closes
+ * them in reverse order. Workloads of the process runtime run in their own sessions, so they
+ * outlive a stop and are re-adopted on the next start.
+ */
+public final class Standalone implements AutoCloseable {
+
+  private final StandaloneSettings settings;
+  private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  private int gatewayPort;
+  private int jobServicePort;
+
+  public Standalone(StandaloneSettings settings) {
+    this.settings = settings;
+  }
+
+  public static void main(String[] args) {
+    Standalone standalone = new Standalone(StandaloneSettings.from(System.getenv()));
+    Runtime.getRuntime().addShutdownHook(new Thread(standalone::close, "incline-shutdown"));
+    try {
+      standalone.start();
+    } catch (RuntimeException e) {
+      System.err.println("Incline could not start: " + rootMessage(e));
+      standalone.close();
+      System.exit(1);
+    }
+    standalone.printWelcome();
+  }
+
+  public void start() {
+    long t0 = System.nanoTime();
+    Path home = settings.home();
+    try {
+      Files.createDirectories(home);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create INCLINE_HOME " + home, e);
+    }
+    String secrets = secrets(home);
+    EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(home.resolve("postgres"), 0);
+    started.push(postgres);
+    EmbeddedS3Server s3 = EmbeddedS3Server.start(home.resolve("s3"), 0, "incline", secrets.substring(0, 40));
+    started.push(s3);
+    String internalSecret = secrets.substring(40);
+
+    Map<String, Object> jobs = common(postgres, s3, "jobs", internalSecret);
+    jobs.put("server.port", "0");
+    jobs.put("server.address", "127.0.0.1");
+    jobs.put("incline.compute.runtime", settings.runtime());
+    jobs.put("incline.compute.work-root", home.resolve("runs").toString());
+    jobs.put("incline.compute.storage-root", home.resolve("storage").toString());
+    jobs.put("incline.jobs.replica-id", "standalone");
+    ConfigurableApplicationContext jobService = JobServiceApplication.application().properties(jobs).run();
+    started.push(jobService);
+    jobServicePort = ((WebServerApplicationContext) jobService).getWebServer().getPort();
+
+    Map<String, Object> gateway = common(postgres, s3, "gateway", internalSecret);
+    gateway.put("server.port", Integer.toString(settings.port()));
+    gateway.put("server.address", settings.bind());
+    gateway.put("incline.gateway.services.jobs", "http://127.0.0.1:" + jobServicePort);
+    gateway.put("incline.gateway.bootstrap.key-file", home.resolve("admin-api-key").toString());
+    if (settings.bootstrapApiKey() != null) {
+      gateway.put("incline.gateway.bootstrap.api-key", settings.bootstrapApiKey());
+    }
+    ConfigurableApplicationContext gatewayContext = GatewayApplication.application().properties(gateway).run();
+    started.push(gatewayContext);
+    gatewayPort = ((WebServerApplicationContext) gatewayContext).getWebServer().getPort();
+    System.out.printf("Incline started in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+  }
+
+  private Map<String, Object> common(EmbeddedPostgresServer postgres, EmbeddedS3Server s3, String schema, String secret) {
+    postgres.createSchema(schema);
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("spring.main.banner-mode", "off");
+    // One shutdown hook (ours) closes everything in order; the contexts must not race it.
+    p.put("spring.main.register-shutdown-hook", "false");
+    p.put("spring.datasource.url", postgres.jdbcUrl() + "&currentSchema=" + schema);
+    p.put("spring.datasource.username", postgres.username());
+    p.put("spring.datasource.password", postgres.password());
+    p.put("spring.datasource.hikari.maximum-pool-size", "20");
+    p.put("spring.flyway.schemas", schema);
+    p.put("spring.flyway.default-schema", schema);
+    p.put("incline.s3.endpoint", s3.endpoint().toString());
+    p.put("incline.s3.access-key", s3.accessKey());
+    p.put("incline.s3.secret-key", s3.secretKey());
+    p.put("incline.s3.bucket", "incline");
+    p.put("incline.internal-token.secret", secret);
+    p.put("logging.level.root", "WARN");
+    p.put("logging.level.dev.incline", "INFO");
+    return p;
+  }
+
+  /**
+   * The S3 secret and the internal token key, made on first start and kept in {@code
+   * INCLINE_HOME/secrets} (mode 600): the S3 store must accept the same credentials next time.
+   */
+  private static String secrets(Path home) {
+    Path file = home.resolve("secrets");
+    try {
+      if (Files.exists(file)) {
+        Properties p = new Properties();
+        try (var in = Files.newInputStream(file)) {
+          p.load(in);
+        }
+        return p.getProperty("secret");
+      }
+      byte[] bytes = new byte[48];
+      new SecureRandom().nextBytes(bytes);
+      String secret = HexFormat.of().formatHex(bytes);
+      Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(file, "secret=" + secret + "\n");
+      return secret;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read or write " + file, e);
+    }
+  }
+
+  public int gatewayPort() {
+    return gatewayPort;
+  }
+
+  public int jobServicePort() {
+    return jobServicePort;
+  }
+
+  /** The job service's context, for tests that restart it. */
+  ConfigurableApplicationContext context(Class<?> application) {
+    for (AutoCloseable c : started) {
+      if (c instanceof ConfigurableApplicationContext ctx && ctx.getBeanNamesForType(application).length > 0) {
+        return ctx;
+      }
+    }
+    throw new IllegalStateException(application + " is not running");
+  }
+
+  void printWelcome() {
+    String host = settings.bind().equals("0.0.0.0") ? "localhost" : settings.bind();
+    Path keyFile = settings.home().resolve("admin-api-key");
+    System.out.printf("""
+
+        Incline is running.
+          API:            http://%s:%d/api/v1
+          Admin API key:  %s
+          Data:           %s
+          Runtime:        %s
+        Try:
+          curl -H "Authorization: Bearer $(cat %s)" http://%s:%d/api/v1/me
+        Press Ctrl-C to stop; data and running jobs are kept.
+        %n""", host, gatewayPort, keyFile, settings.home(), settings.runtime(), keyFile, host, gatewayPort);
+  }
+
+  @Override
+  public synchronized void close() {
+    while (!started.isEmpty()) {
+      AutoCloseable c = started.pop();
+      try {
+        c.close();
+      } catch (Exception e) {
+        System.err.println("while stopping: " + rootMessage(e));
+      }
+    }
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
+  }
+}

@@ -1,0 +1,35 @@
+package dev.incline.standalone;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What the standalone reads from the environment; every setting has a default that works on a
+ * laptop with nothing installed but a JDK.
+ *
+ * @param home data directory ({@code INCLINE_HOME}, default {@code ~/.incline})
+ * @param bind address the gateway listens on ({@code INCLINE_BIND}, default loopback)
+ * @param port gateway port ({@code INCLINE_PORT}, default 8080)
+ * @param runtime {@code process} or {@code docker} ({@code INCLINE_RUNTIME})
+ * @param bootstrapApiKey fixed admin key ({@code INCLINE_BOOTSTRAP_API_KEY}), or null for a random one
+ */
+record StandaloneSettings(Path home, String bind, int port, String runtime, String bootstrapApiKey) {
+
+  static StandaloneSettings from(Map<String, String> env) {
+    String home = env.getOrDefault("INCLINE_HOME", System.getProperty("user.home") + "/.incline");
+    String runtime = env.getOrDefault("INCLINE_RUNTIME", "process").toLowerCase(Locale.ROOT);
+    if (!runtime.equals("process") && !runtime.equals("docker")) {
+      throw new IllegalArgumentException("INCLINE_RUNTIME must be process or docker, not " + runtime);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(env.getOrDefault("INCLINE_PORT", "8080"));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("INCLINE_PORT must be a port number");
+    }
+    String key = env.get("INCLINE_BOOTSTRAP_API_KEY");
+    return new StandaloneSettings(Path.of(home).toAbsolutePath(), env.getOrDefault("INCLINE_BIND", "127.0.0.1"), port,
+        runtime, key == null || key.isBlank() ? null : key);
+  }
+}
