@@ -29,6 +29,8 @@ public final class Standalone implements AutoCloseable {
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private int gatewayPort;
   private int jobServicePort;
+  private Map<String, Object> jobServiceProperties;
+  private ConfigurableApplicationContext jobService;
 
   public Standalone(StandaloneSettings settings) {
     this.settings = settings;
@@ -69,7 +71,8 @@ public final class Standalone implements AutoCloseable {
     jobs.put("incline.compute.work-root", home.resolve("runs").toString());
     jobs.put("incline.compute.storage-root", home.resolve("storage").toString());
     jobs.put("incline.jobs.replica-id", "standalone");
-    ConfigurableApplicationContext jobService = JobServiceApplication.application().properties(jobs).run();
+    jobServiceProperties = jobs;
+    jobService = JobServiceApplication.application().properties(jobs).run();
     started.push(jobService);
     jobServicePort = ((WebServerApplicationContext) jobService).getWebServer().getPort();
 
@@ -143,14 +146,14 @@ public final class Standalone implements AutoCloseable {
     return jobServicePort;
   }
 
-  /** The job service's context, for tests that restart it. */
-  ConfigurableApplicationContext context(Class<?> application) {
-    for (AutoCloseable c : started) {
-      if (c instanceof ConfigurableApplicationContext ctx && ctx.getBeanNamesForType(application).length > 0) {
-        return ctx;
-      }
-    }
-    throw new IllegalStateException(application + " is not running");
+  /** Stops job-service and starts it again on the same port, as a crash and restart would. */
+  public synchronized void restartJobService() {
+    started.remove(jobService);
+    jobService.close();
+    Map<String, Object> again = new LinkedHashMap<>(jobServiceProperties);
+    again.put("server.port", Integer.toString(jobServicePort));
+    jobService = JobServiceApplication.application().properties(again).run();
+    started.push(jobService);
   }
 
   void printWelcome() {

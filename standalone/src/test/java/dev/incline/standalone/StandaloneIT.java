@@ -1,0 +1,250 @@
+package dev.incline.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The platform as a user meets it: the standalone on embedded PostgreSQL and S3, driven only
+ * through the gateway with an API key, running the real PyTorch example.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class StandaloneIT {
+
+  static final String KEY = "e2e-admin-key-" + UUID.randomUUID();
+  static final Path HOME = Path.of("target", "e2e-home-" + UUID.randomUUID()).toAbsolutePath();
+  static final JsonMapper json = JsonMapper.builder().build();
+  static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static Standalone standalone;
+  static String base;
+  static String project;
+
+  @BeforeAll
+  static void start() {
+    standalone = new Standalone(settings());
+    standalone.start();
+    base = "http://127.0.0.1:" + standalone.gatewayPort();
+  }
+
+  static StandaloneSettings settings() {
+    return StandaloneSettings.from(Map.of("INCLINE_HOME", HOME.toString(), "INCLINE_PORT", "0",
+        "INCLINE_BOOTSTRAP_API_KEY", KEY));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (standalone != null) {
+      standalone.close();
+    }
+  }
+
+  static HttpResponse<String> call(String method, String path, String key, String body) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+        .header("Authorization", "Bearer " + key);
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+    }
+    return http.send(b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static JsonNode ok(HttpResponse<String> r, int status) {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+    return json.readTree(r.body());
+  }
+
+  static JsonNode job(String id) throws Exception {
+    return ok(call("GET", "/api/v1/jobs/" + id, KEY, null), 200);
+  }
+
+  static JsonNode awaitStatus(String id, String... statuses) {
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
+        .until(() -> List.of(statuses).contains(job(id).get("status").asString()));
+    try {
+      return job(id);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  static String createJob(String command, String uploadId) throws Exception {
+    String workspace = uploadId == null ? "" : ", \"workspace\": {\"uploadId\": \"" + uploadId + "\"}";
+    return ok(call("POST", "/api/v1/jobs", KEY, "{\"projectId\": \"" + project + "\", \"command\": "
+        + json.writeValueAsString(command) + workspace + "}"), 201).get("id").asString();
+  }
+
+  /** The example directory as a tar.gz, as a user would upload it. */
+  static byte[] exampleWorkspace() throws Exception {
+    Path dir = Path.of("..", "examples", "train-digits");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
+      for (String name : List.of("train.py", "README.md")) {
+        byte[] content = Files.readAllBytes(dir.resolve(name));
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setSize(content.length);
+        tar.putArchiveEntry(entry);
+        tar.write(content);
+        tar.closeArchiveEntry();
+      }
+    }
+    return bytes.toByteArray();
+  }
+
+  static String upload(byte[] archive, String fileName) throws Exception {
+    String boundary = "incline-" + UUID.randomUUID();
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + fileName
+        + "\"\r\nContent-Type: application/gzip\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+    body.write(archive);
+    body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/workspaces"))
+        .header("Authorization", "Bearer " + KEY).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+    return ok(r, 201).get("uploadId").asString();
+  }
+
+  @Test
+  @Order(1)
+  void theBootstrapKeyWorksAndAProjectCanBeCreated() throws Exception {
+    assertThat(Files.readString(HOME.resolve("admin-api-key")).trim()).isEqualTo(KEY);
+    JsonNode me = ok(call("GET", "/api/v1/me", KEY, null), 200);
+    assertThat(me.get("team").get("name").asString()).isEqualTo("default");
+    project = ok(call("POST", "/api/v1/projects", KEY, "{\"name\": \"digits\"}"), 201).get("id").asString();
+    assertThat(ok(call("GET", "/api/v1/machine-types", KEY, null), 200).toString()).contains("A100");
+  }
+
+  @Test
+  @Order(2)
+  void thePyTorchExampleTrainsWithLiveMetricsAndLeavesItsModel() throws Exception {
+    String uploadId = upload(exampleWorkspace(), "train-digits.tar.gz");
+    String id = createJob("python3 train.py --epochs 3", uploadId);
+    SseClient metrics = SseClient.open(http, URI.create(base + "/api/v1/jobs/" + id + "/metrics/stream"), KEY, null);
+    SseClient logs = SseClient.open(http, URI.create(base + "/api/v1/jobs/" + id + "/logs?follow=true"), KEY, null);
+
+    JsonNode done = awaitStatus(id, "Succeeded", "Failed", "Stopped");
+    String log = call("GET", "/api/v1/jobs/" + id + "/logs", KEY, null).body();
+    assertThat(done.get("status").asString()).as(log).isEqualTo("Succeeded");
+    assertThat(done.get("exitCode").asInt()).isZero();
+
+    assertThat(metrics.done.get(60, TimeUnit.SECONDS)).isEqualTo(200);
+    List<SseClient.Event> points = metrics.named("metric");
+    assertThat(points).hasSizeGreaterThan(20);
+    List<JsonNode> parsed = points.stream().map(e -> json.readTree(e.data())).toList();
+    assertThat(parsed).anySatisfy(p -> assertThat(p.get("chart").asString()).isEqualTo("loss"));
+    List<JsonNode> accuracy = parsed.stream().filter(p -> p.get("chart").asString().equals("accuracy")).toList();
+    assertThat(accuracy).hasSize(3);
+    assertThat(accuracy.getLast().get("y").asDouble()).isGreaterThan(0.9);
+    assertThat(metrics.named("end")).hasSize(1);
+
+    assertThat(logs.done.get(60, TimeUnit.SECONDS)).isEqualTo(200);
+    assertThat(logs.named("log").stream().map(e -> json.readTree(e.data()).get("line").asString()))
+        .anySatisfy(l -> assertThat(l).startsWith("final test accuracy"))
+        .noneSatisfy(l -> assertThat(l).contains("\"chart\""));
+
+    JsonNode charts = ok(call("GET", "/api/v1/jobs/" + id + "/metrics?maxPoints=10", KEY, null), 200).get("charts");
+    assertThat(charts.get("loss").size()).isEqualTo(10);
+
+    JsonNode artifacts = ok(call("GET", "/api/v1/jobs/" + id + "/artifacts", KEY, null), 200);
+    assertThat(artifacts.findValuesAsString("path")).contains("model.onnx", "metrics.json");
+    HttpResponse<String> redirect = call("GET", "/api/v1/jobs/" + id + "/artifacts/metrics.json", KEY, null);
+    assertThat(redirect.statusCode()).isEqualTo(302);
+    String presigned = redirect.headers().firstValue("Location").orElseThrow();
+    JsonNode metricsFile = json.readTree(http.send(HttpRequest.newBuilder(URI.create(presigned)).build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+    assertThat(metricsFile.get("accuracy").asDouble()).isEqualTo(accuracy.getLast().get("y").asDouble());
+    HttpResponse<byte[]> model = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/jobs/" + id + "/artifacts/model.onnx?redirect=false"))
+        .header("Authorization", "Bearer " + KEY).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(model.statusCode()).isEqualTo(200);
+    assertThat(model.body().length).isGreaterThan(1000);
+  }
+
+  @Test
+  @Order(3)
+  void anotherTeamGetsNotFoundOnEveryJobEndpoint() throws Exception {
+    String id = createJob("echo private", null);
+    awaitStatus(id, "Succeeded");
+    String other = ok(call("POST", "/api/v1/teams", KEY, "{\"name\": \"rivals\"}"), 201).get("apiKey").asString();
+    String[] gets = {"/api/v1/jobs/" + id, "/api/v1/jobs/" + id + "/logs", "/api/v1/jobs/" + id + "/logs?follow=true",
+        "/api/v1/jobs/" + id + "/metrics", "/api/v1/jobs/" + id + "/metrics/stream", "/api/v1/jobs/" + id + "/artifacts",
+        "/api/v1/jobs/" + id + "/artifacts/anything.txt", "/api/v1/jobs/" + id + "/history", "/api/v1/projects/" + project};
+    for (String path : gets) {
+      HttpResponse<String> r = call("GET", path, other, null);
+      assertThat(r.statusCode()).as("GET " + path).isEqualTo(404);
+      assertThat(r.body()).doesNotContain("private");
+    }
+    assertThat(call("POST", "/api/v1/jobs/" + id + "/stop", other, null).statusCode()).isEqualTo(404);
+    assertThat(call("DELETE", "/api/v1/jobs/" + id, other, null).statusCode()).isEqualTo(404);
+    assertThat(call("POST", "/api/v1/jobs", other, "{\"projectId\": \"" + project + "\", \"command\": \"echo x\"}").statusCode()).isEqualTo(404);
+    assertThat(ok(call("GET", "/api/v1/jobs", other, null), 200).get("items")).isEmpty();
+    assertThat(job(id).get("status").asString()).isEqualTo("Succeeded");
+  }
+
+  @Test
+  @Order(4)
+  void aRunningJobCanBeStopped() throws Exception {
+    String id = createJob("echo started; sleep 600", null);
+    awaitStatus(id, "Running");
+    ok(call("POST", "/api/v1/jobs/" + id + "/stop", KEY, null), 200);
+    JsonNode stopped = awaitStatus(id, "Stopped", "Failed", "Succeeded");
+    assertThat(stopped.get("status").asString()).isEqualTo("Stopped");
+    assertThat(call("GET", "/api/v1/jobs/" + id + "/logs", KEY, null).body()).contains("started");
+  }
+
+  @Test
+  @Order(5)
+  void aJobServiceRestartMidJobLosesNoLineOrPoint() throws Exception {
+    String id = createJob("for i in $(seq 1 60); do echo \"{\\\"chart\\\": \\\"step\\\", \\\"y\\\": $i}\"; echo line-$i; sleep 0.1; done", null);
+    await().atMost(Duration.ofMinutes(1)).until(() -> call("GET", "/api/v1/jobs/" + id + "/logs", KEY, null).body().contains("line-10"));
+    standalone.restartJobService();
+    JsonNode done = awaitStatus(id, "Succeeded", "Failed", "Stopped");
+    assertThat(done.get("status").asString()).isEqualTo("Succeeded");
+    List<String> lines = call("GET", "/api/v1/jobs/" + id + "/logs", KEY, null).body().lines().toList();
+    assertThat(lines).containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 60).mapToObj(i -> "line-" + i).toList());
+    JsonNode step = ok(call("GET", "/api/v1/jobs/" + id + "/metrics", KEY, null), 200).get("charts").get("step");
+    assertThat(step).hasSize(60);
+    for (int i = 0; i < 60; i++) {
+      assertThat(step.get(i).get("y").asDouble()).isEqualTo(i + 1.0);
+      assertThat(step.get(i).get("x").asDouble()).isEqualTo(i);
+    }
+    // A client that was cut off by the restart resumes where it stopped.
+    SseClient resumed = SseClient.open(http, URI.create(base + "/api/v1/jobs/" + id + "/metrics/stream"), KEY, "50");
+    assertThat(resumed.done.get(30, TimeUnit.SECONDS)).isEqualTo(200);
+    assertThat(resumed.named("metric")).hasSize(10);
+    assertThat(resumed.named("metric").getFirst().id()).isEqualTo("51");
+  }
+
+  @Test
+  @Order(6)
+  void aSecondStartKeepsEverything() throws Exception {
+    standalone.close();
+    standalone = new Standalone(settings());
+    standalone.start();
+    base = "http://127.0.0.1:" + standalone.gatewayPort();
+    assertThat(ok(call("GET", "/api/v1/projects/" + project, KEY, null), 200).get("name").asString()).isEqualTo("digits");
+    assertThat(ok(call("GET", "/api/v1/jobs?projectId=" + project, KEY, null), 200).get("items").size()).isGreaterThanOrEqualTo(4);
+  }
+}
