@@ -35,6 +35,8 @@ public abstract class JobServiceTestBase {
     registry.add("incline.compute.storage-root", () -> WORK.resolve("storage").toString());
     registry.add("incline.jobs.reconcile-interval", () -> "100ms");
     registry.add("incline.jobs.stop-grace", () -> "2s");
+    registry.add("incline.jobs.streams.heartbeat", () -> "1s");
+    registry.add("incline.jobs.streams.poll", () -> "200ms");
   }
 
   @LocalServerPort protected int port;

@@ -1,5 +1,7 @@
 package dev.incline.standalone;
 
+import dev.incline.compute.docker.DockerRuntime;
+import dev.incline.compute.docker.DockerRuntimeSettings;
 import dev.incline.embedded.EmbeddedPostgresServer;
 import dev.incline.embedded.EmbeddedS3Server;
 import dev.incline.gateway.GatewayApplication;
@@ -56,6 +58,15 @@ public final class Standalone implements AutoCloseable {
       Files.createDirectories(home);
     } catch (IOException e) {
       throw new IllegalStateException("cannot create INCLINE_HOME " + home, e);
+    }
+    if (settings.runtime().equals("docker")) {
+      // Asked for containers: a missing engine is a clear error now, not failed jobs later.
+      try {
+        DockerRuntime.ping(DockerRuntimeSettings.of(home.resolve("runs"), home.resolve("storage")));
+      } catch (RuntimeException e) {
+        throw new IllegalStateException("INCLINE_RUNTIME=docker, but no Docker engine answers at "
+            + DockerRuntimeSettings.DEFAULT_HOST + ": " + rootMessage(e), e);
+      }
     }
     String secrets = secrets(home);
     EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(home.resolve("postgres"), 0);

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.UUID;
@@ -53,14 +54,9 @@ public class WorkspaceService {
       try (InputStream in = file.getInputStream()) {
         Files.copy(in, archive, StandardCopyOption.REPLACE_EXISTING);
       }
-      long unpacked;
-      try {
-        unpacked = SafeArchive.extract(archive, dir.resolve("check"), limits());
-      } catch (SafeArchive.RejectedException e) {
-        throw new InvalidRequestException("file", e.getMessage());
-      }
+      long unpacked = check(archive, dir, "file");
       UUID id = PublicId.newUuid();
-      String key = "teams/" + caller.teamId() + "/workspaces/" + PublicId.encode(WorkspaceView.PREFIX, id) + "/" + name;
+      String key = key(caller, id, name);
       store.put(key, archive);
       WorkspaceUpload upload = new WorkspaceUpload(id, caller.teamId(), name, Files.size(archive), unpacked, key,
           caller.userId(), clock.instant());
@@ -72,13 +68,75 @@ public class WorkspaceService {
     }
   }
 
+  /** A presigned PUT for an archive too large to pass through the platform. */
+  public record PresignedUpload(String uploadId, String method, String url, Instant expiresAt) {}
+
+  public PresignedUpload presign(Caller caller, String fileName) {
+    String name = safeName(fileName);
+    UUID id = PublicId.newUuid();
+    String key = key(caller, id, name);
+    uploads.save(WorkspaceUpload.pending(id, caller.teamId(), name, key, caller.userId(), clock.instant()));
+    Duration ttl = Duration.ofHours(1);
+    return new PresignedUpload(PublicId.encode(WorkspaceView.PREFIX, id), "PUT", store.presignPut(key, ttl).toString(),
+        clock.instant().plus(ttl));
+  }
+
+  /** Checks a presigned upload's archive like a direct one; afterwards jobs can use it. Idempotent. */
+  public WorkspaceView complete(Caller caller, String uploadId) {
+    WorkspaceUpload upload = PublicId.decode(WorkspaceView.PREFIX, uploadId)
+        .flatMap(id -> uploads.findByTeamIdAndId(caller.teamId(), id))
+        .orElseThrow(() -> new dev.incline.platform.error.NotFoundException("upload", uploadId));
+    if (upload.isReady()) {
+      return WorkspaceView.of(upload);
+    }
+    if (properties.workspace().maxArchiveSize().toBytes() < store.size(upload.getObjectKey()).orElseThrow(
+        () -> new dev.incline.platform.error.ConflictException("upload-missing",
+            "nothing was uploaded to this upload's URL yet"))) {
+      store.deletePrefix(upload.getObjectKey());
+      throw new InvalidRequestException("file", "archive is larger than " + properties.workspace().maxArchiveSize());
+    }
+    Path dir = null;
+    try {
+      dir = Files.createTempDirectory("incline-upload-");
+      Path archive = dir.resolve("archive");
+      store.download(upload.getObjectKey(), archive);
+      long unpacked;
+      try {
+        unpacked = check(archive, dir, "file");
+      } catch (InvalidRequestException e) {
+        store.deletePrefix(upload.getObjectKey());
+        throw e;
+      }
+      upload.ready(Files.size(archive), unpacked);
+      return WorkspaceView.of(uploads.save(upload));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      deleteQuietly(dir);
+    }
+  }
+
+  private long check(Path archive, Path dir, String field) throws IOException {
+    try {
+      return SafeArchive.extract(archive, dir.resolve("check"), limits());
+    } catch (SafeArchive.RejectedException e) {
+      throw new InvalidRequestException(field, e.getMessage());
+    }
+  }
+
+  private static String key(Caller caller, UUID id, String name) {
+    return "teams/" + caller.teamId() + "/workspaces/" + PublicId.encode(WorkspaceView.PREFIX, id) + "/" + name;
+  }
+
   public SafeArchive.Limits limits() {
     JobsProperties.Workspace w = properties.workspace();
     return new SafeArchive.Limits(w.maxUnpackedSize().toBytes(), w.maxEntries());
   }
 
+  /** A ready upload of the team. */
   public Optional<WorkspaceUpload> find(String teamId, String publicId) {
-    return PublicId.decode(WorkspaceView.PREFIX, publicId).flatMap(id -> uploads.findByTeamIdAndId(teamId, id));
+    return PublicId.decode(WorkspaceView.PREFIX, publicId).flatMap(id -> uploads.findByTeamIdAndId(teamId, id))
+        .filter(WorkspaceUpload::isReady);
   }
 
   /** A short-lived link the runtime downloads the archive from. */

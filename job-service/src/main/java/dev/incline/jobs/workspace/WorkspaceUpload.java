@@ -19,6 +19,7 @@ public class WorkspaceUpload {
   @Column(name = "object_key", nullable = false) private String objectKey;
   @Column(name = "created_by", nullable = false) private String createdBy;
   @Column(name = "created_at", nullable = false) private Instant createdAt;
+  @Column(nullable = false) private String status;
 
   protected WorkspaceUpload() {}
 
@@ -32,7 +33,27 @@ public class WorkspaceUpload {
     this.objectKey = objectKey;
     this.createdBy = createdBy;
     this.createdAt = createdAt;
+    this.status = READY;
   }
+
+  public static final String READY = "ready";
+  public static final String PENDING = "pending";
+
+  /** An upload whose bytes are on their way to S3 through a presigned URL. */
+  static WorkspaceUpload pending(UUID id, String teamId, String fileName, String objectKey, String createdBy, Instant now) {
+    WorkspaceUpload u = new WorkspaceUpload(id, teamId, fileName, 0, 0, objectKey, createdBy, now);
+    u.status = PENDING;
+    return u;
+  }
+
+  void ready(long size, long unpacked) {
+    this.sizeBytes = size;
+    this.unpackedBytes = unpacked;
+    this.status = READY;
+  }
+
+  public boolean isReady() { return READY.equals(status); }
+  public String getStatus() { return status; }
 
   public UUID getId() { return id; }
   public String getTeamId() { return teamId; }

@@ -81,7 +81,9 @@ public final class DockerSpecs {
         .withPortBindings(published)
         // docker-init as PID 1 passes SIGTERM on to the command (a shell as PID 1 ignores it, so
         // every stop would wait out the grace period) and reaps the zombies of data-loader workers.
-        .withInit(true);
+        .withInit(true)
+        // PyTorch data loaders pass batches through /dev/shm; Docker's 64 MB default breaks them.
+        .withShmSize(shmSize(spec.resources()));
     // No AutoRemove: the exit code and OOMKilled flag must outlive the process for observe().
 
     WorkloadSpec.Resources res = spec.resources();
@@ -101,6 +103,11 @@ public final class DockerSpecs {
 
     return new ContainerSpec(containerName(ref), spec.image(), spec.command(), envList, labels(spec),
         paths.workspace(), exposed, host);
+  }
+
+  /** Half the machine's memory, at most 16 GiB; 1 GiB when the machine type sets no memory. */
+  static long shmSize(WorkloadSpec.Resources res) {
+    return res.memoryBytes() > 0 ? Math.min(res.memoryBytes() / 2, 16L << 30) : 1L << 30;
   }
 
   static Map<String, String> labels(WorkloadSpec spec) {

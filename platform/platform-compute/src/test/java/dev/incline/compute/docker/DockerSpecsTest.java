@@ -62,6 +62,7 @@ class DockerSpecsTest {
     assertThat(host.getNanoCPUs()).isEqualTo(8_000_000_000L);
     assertThat(host.getMemory()).isEqualTo(32L << 30);
     assertThat(host.getMemorySwap()).isEqualTo(32L << 30);
+    assertThat(host.getShmSize()).isEqualTo(16L << 30);
     assertThat(host.getDeviceRequests()).singleElement().satisfies(gpu -> {
       assertThat(gpu.getDriver()).isEqualTo("nvidia");
       assertThat(gpu.getCount()).isEqualTo(2);
@@ -75,6 +76,7 @@ class DockerSpecsTest {
     assertThat(host.getNanoCPUs()).isNull();
     assertThat(host.getMemory()).isNull();
     assertThat(host.getDeviceRequests()).isNullOrEmpty();
+    assertThat(host.getShmSize()).isEqualTo(1L << 30);
   }
 
   @Test

@@ -7,7 +7,7 @@ public final class ApiExceptions {
   private ApiExceptions() {}
 
   public static ApiException payloadTooLarge(String detail) {
-    return new Simple(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", detail);
+    return new Simple(HttpStatus.CONTENT_TOO_LARGE, "content-too-large", detail);
   }
 
   public static ApiException badRequest(String type, String detail) {

@@ -73,6 +73,21 @@ public class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     return ResponseEntity.badRequest().body(problem(HttpStatus.BAD_REQUEST, "malformed-request", detail));
   }
 
+  /** Spring MVC's own errors (413, 405, 415, ...) get a stable type too, named after their status. */
+  @Override
+  protected ResponseEntity<Object> handleExceptionInternal(Exception e, Object body, HttpHeaders headers,
+      HttpStatusCode status, WebRequest request) {
+    if (body instanceof ProblemDetail problem && (problem.getType() == null || "about:blank".equals(problem.getType().toString()))) {
+      problem.setType(URI.create(TYPE_BASE + slug(status)));
+    }
+    return super.handleExceptionInternal(e, body, headers, status, request);
+  }
+
+  static String slug(HttpStatusCode status) {
+    HttpStatus known = HttpStatus.resolve(status.value());
+    return known == null ? "http-" + status.value() : known.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
   @ExceptionHandler(Exception.class)
   ResponseEntity<ProblemDetail> unexpected(Exception e) throws Exception {
     if (e instanceof org.springframework.security.access.AccessDeniedException

@@ -83,6 +83,25 @@ public class ObjectStore {
     }
   }
 
+  /** A URL the holder can PUT one object to, without credentials. */
+  public URL presignPut(String key, Duration ttl) {
+    return presigner.presignPutObject(p -> p.signatureDuration(ttl).putObjectRequest(r -> r.bucket(bucket).key(key))).url();
+  }
+
+  /** The object's size, or empty when it does not exist. */
+  public java.util.Optional<Long> size(String key) {
+    try {
+      return java.util.Optional.of(s3.headObject(b -> b.bucket(bucket).key(key)).contentLength());
+    } catch (NoSuchKeyException e) {
+      return java.util.Optional.empty();
+    } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+      if (e.statusCode() == 404) {
+        return java.util.Optional.empty();
+      }
+      throw e;
+    }
+  }
+
   public URL presignGet(String key, Duration ttl, String downloadName) {
     return presigner.presignGetObject(p -> p.signatureDuration(ttl).getObjectRequest(g -> {
       g.bucket(bucket).key(key);
