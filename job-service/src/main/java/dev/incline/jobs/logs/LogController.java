@@ -71,17 +71,7 @@ class LogController {
     Job job = jobs.require(caller.teamId(), id);
     UUID jobId = job.getId();
     return streamer.stream(Topics.logs(jobId), SseStreamer.resumeAfter(lastEventId, after),
-        new SseStreamer.Source<LogRecord>() {
-          @Override
-          public List<LogRecord> after(long seq, int limit) {
-            return store.logsAfter(jobId, seq, limit);
-          }
-
-          @Override
-          public boolean finished() {
-            return jobs.isFinished(jobId);
-          }
-        },
+        SseStreamer.Source.of((seq, limit) -> store.logsAfter(jobId, seq, limit), () -> jobs.isFinished(jobId)),
         "log", l -> Map.of("seq", l.seq(), "line", l.line(), "stream", l.stream(), "time", l.time().toString()));
   }
 }

@@ -68,17 +68,7 @@ class MetricsController {
     Job job = jobs.require(caller.teamId(), id);
     UUID jobId = job.getId();
     return streamer.stream(Topics.metrics(jobId), SseStreamer.resumeAfter(lastEventId, after),
-        new SseStreamer.Source<MetricPoint>() {
-          @Override
-          public List<MetricPoint> after(long seq, int limit) {
-            return store.metricsAfter(jobId, seq, limit);
-          }
-
-          @Override
-          public boolean finished() {
-            return jobs.isFinished(jobId);
-          }
-        },
+        SseStreamer.Source.of((seq, limit) -> store.metricsAfter(jobId, seq, limit), () -> jobs.isFinished(jobId)),
         "metric", p -> Map.of("chart", p.chart(), "x", p.x(), "y", p.y(), "time", p.time().toString()));
   }
 }

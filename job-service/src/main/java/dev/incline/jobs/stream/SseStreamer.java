@@ -52,6 +52,22 @@ public class SseStreamer {
     default boolean dense() {
       return true;
     }
+
+    /** A dense source that ends when {@code finished} says so. */
+    static <T extends Sequenced> Source<T> of(java.util.function.BiFunction<Long, Integer, List<T>> after,
+        java.util.function.BooleanSupplier finished) {
+      return new Source<>() {
+        @Override
+        public List<T> after(long seq, int limit) {
+          return after.apply(seq, limit);
+        }
+
+        @Override
+        public boolean finished() {
+          return finished.getAsBoolean();
+        }
+      };
+    }
   }
 
   public <T extends Sequenced> SseEmitter stream(String topic, long after, Source<T> source, String eventName,
