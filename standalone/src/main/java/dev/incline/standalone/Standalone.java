@@ -17,7 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
 
 /**
  * The whole platform in one JVM: embedded PostgreSQL and S3 under {@code INCLINE_HOME}, then each
@@ -83,7 +86,7 @@ public final class Standalone implements AutoCloseable {
     jobs.put("incline.compute.storage-root", home.resolve("storage").toString());
     jobs.put("incline.jobs.replica-id", "standalone");
     jobServiceProperties = jobs;
-    jobService = JobServiceApplication.application().properties(jobs).run();
+    jobService = run(JobServiceApplication.application(), jobs);
     started.push(jobService);
     jobServicePort = ((WebServerApplicationContext) jobService).getWebServer().getPort();
 
@@ -95,10 +98,20 @@ public final class Standalone implements AutoCloseable {
     if (settings.bootstrapApiKey() != null) {
       gateway.put("incline.gateway.bootstrap.api-key", settings.bootstrapApiKey());
     }
-    ConfigurableApplicationContext gatewayContext = GatewayApplication.application().properties(gateway).run();
+    ConfigurableApplicationContext gatewayContext = run(GatewayApplication.application(), gateway);
     started.push(gatewayContext);
     gatewayPort = ((WebServerApplicationContext) gatewayContext).getWebServer().getPort();
     System.out.printf("Incline started in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+  }
+
+  /**
+   * Runs a service with the standalone's settings above its own configuration file: a service's
+   * {@code server.port: 8081} must not win over the port the standalone chose.
+   */
+  private static ConfigurableApplicationContext run(SpringApplicationBuilder application, Map<String, Object> properties) {
+    StandardEnvironment environment = new StandardEnvironment();
+    environment.getPropertySources().addFirst(new MapPropertySource("incline-standalone", properties));
+    return application.environment(environment).run();
   }
 
   private Map<String, Object> common(EmbeddedPostgresServer postgres, EmbeddedS3Server s3, String schema, String secret) {
@@ -118,8 +131,6 @@ public final class Standalone implements AutoCloseable {
     p.put("incline.s3.secret-key", s3.secretKey());
     p.put("incline.s3.bucket", "incline");
     p.put("incline.internal-token.secret", secret);
-    p.put("logging.level.root", "WARN");
-    p.put("logging.level.dev.incline", "INFO");
     return p;
   }
 
@@ -163,7 +174,7 @@ public final class Standalone implements AutoCloseable {
     jobService.close();
     Map<String, Object> again = new LinkedHashMap<>(jobServiceProperties);
     again.put("server.port", Integer.toString(jobServicePort));
-    jobService = JobServiceApplication.application().properties(again).run();
+    jobService = run(JobServiceApplication.application(), again);
     started.push(jobService);
   }
 

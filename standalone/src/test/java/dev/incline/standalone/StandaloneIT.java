@@ -130,6 +130,9 @@ class StandaloneIT {
   @Test
   @Order(1)
   void theBootstrapKeyWorksAndAProjectCanBeCreated() throws Exception {
+    // INCLINE_PORT=0 asked for any free port: neither service may fall back to its own default.
+    assertThat(standalone.gatewayPort()).isNotIn(0, 8080, 8081);
+    assertThat(standalone.jobServicePort()).isNotIn(0, 8080, 8081);
     assertThat(Files.readString(HOME.resolve("admin-api-key")).trim()).isEqualTo(KEY);
     JsonNode me = ok(call("GET", "/api/v1/me", KEY, null), 200);
     assertThat(me.get("team").get("name").asString()).isEqualTo("default");
