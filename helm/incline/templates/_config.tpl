@@ -1,0 +1,105 @@
+{{/*
+Spring configuration of job-service (mounted as /config/job-service.yaml). Secrets are not here:
+they come as environment variables from Secrets. Map keys that are not plain property names (node
+labels with "/" and team ids with "_") are written in Spring's bracket notation so they bind unchanged.
+*/}}
+{{- define "incline.config.jobService" -}}
+{{- $merged := mustMergeOverwrite (fromYaml (include "incline.config.jobService.base" .)) (deepCopy .Values.jobService.config) -}}
+{{- toYaml $merged -}}
+{{- end -}}
+
+{{- define "incline.config.jobService.base" -}}
+{{- $fullname := include "incline.fullname" . -}}
+{{- $k := .Values.kubernetes -}}
+spring:
+  {{- include "incline.datasource" (dict "root" . "schema" "jobs") | nindent 2 }}
+incline:
+  s3:
+    {{- with .Values.s3.endpoint }}
+    endpoint: {{ . | quote }}
+    {{- end }}
+    region: {{ .Values.s3.region | quote }}
+    bucket: {{ .Values.s3.bucket | quote }}
+    path-style: {{ .Values.s3.pathStyle }}
+    create-bucket: {{ .Values.s3.createBucket }}
+  compute:
+    runtime: kubernetes
+    kubernetes:
+      namespace-prefix: {{ $k.namespacePrefix | quote }}
+      agent-image: {{ include "incline.image" (dict "root" . "repository" .Values.agent.image.repository) | quote }}
+      workload-cluster-role: {{ .Values.rbac.workloadClusterRole | quote }}
+      controller-service-account: {{ include "incline.serviceAccountName" . | quote }}
+      controller-namespace: {{ .Release.Namespace | quote }}
+      ttl-seconds-after-finished: {{ $k.ttlSecondsAfterFinished }}
+      gpu-resource: {{ $k.gpuResource | quote }}
+      gpu-taint-key: {{ $k.gpuTaintKey | quote }}
+      storage-class: {{ $k.storageClass | quote }}
+      storage-size: {{ $k.storageSize | quote }}
+      kueue:
+        enabled: {{ $k.kueue.enabled }}
+        queue-name: {{ $k.kueue.queueName | quote }}
+        cluster-queue: {{ $k.kueue.clusterQueue | quote }}
+      quota:
+        default:
+          {{- include "incline.config.quota" .Values.quotas.default | nindent 10 }}
+        {{- with .Values.quotas.teams }}
+        teams:
+          {{- range $team, $quota := . }}
+          {{ printf "[%s]" $team | quote }}:
+            {{- include "incline.config.quota" $quota | nindent 12 }}
+          {{- end }}
+        {{- end }}
+  jobs:
+    agent-url: {{ printf "http://%s-job-service.%s.svc:%v" $fullname .Release.Namespace .Values.jobService.port | quote }}
+    default-image: {{ .Values.jobService.defaultImage | quote }}
+    default-machine-type: {{ .Values.jobService.defaultMachineType | quote }}
+  machine-types:
+    {{- range .Values.machineTypes }}
+    - name: {{ .name | quote }}
+      cpu: {{ .cpu }}
+      memory-gib: {{ .memoryGib }}
+      {{- with .gpu }}
+      gpu:
+        count: {{ .count }}
+        model: {{ .model | quote }}
+      {{- end }}
+      {{- with .nodeSelector }}
+      node-selector:
+        {{- range $label, $value := . }}
+        {{ printf "[%s]" $label | quote }}: {{ $value | quote }}
+        {{- end }}
+      {{- end }}
+    {{- end }}
+{{- end -}}
+
+{{- define "incline.config.quota" -}}
+{{- if hasKey . "gpus" }}
+gpus: {{ .gpus }}
+{{- end }}
+{{- if hasKey . "cpu" }}
+cpu: {{ .cpu | quote }}
+{{- end }}
+{{- if hasKey . "memory" }}
+memory: {{ .memory | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* Spring configuration of api-gateway (mounted as /config/api-gateway.yaml). */}}
+{{- define "incline.config.apiGateway" -}}
+{{- $merged := mustMergeOverwrite (fromYaml (include "incline.config.apiGateway.base" .)) (deepCopy .Values.apiGateway.config) -}}
+{{- toYaml $merged -}}
+{{- end -}}
+
+{{- define "incline.config.apiGateway.base" -}}
+spring:
+  {{- include "incline.datasource" (dict "root" . "schema" "gateway") | nindent 2 }}
+incline:
+  gateway:
+    services:
+      jobs: {{ printf "http://%s-job-service:%v" (include "incline.fullname" .) .Values.jobService.port | quote }}
+    rate-limit:
+      requests-per-second: {{ .Values.apiGateway.rateLimit.requestsPerSecond }}
+      burst: {{ .Values.apiGateway.rateLimit.burst }}
+    bootstrap:
+      team: {{ .Values.apiGateway.bootstrap.team | quote }}
+{{- end -}}

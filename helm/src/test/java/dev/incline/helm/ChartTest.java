@@ -1,0 +1,399 @@
+package dev.incline.helm;
+
+import static dev.incline.helm.Chart.at;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** helm/incline rendered with its default values and with values-gpu.yaml. */
+class ChartTest {
+
+  private static final List<String> SERVICES = List.of("api-gateway", "job-service");
+  private static final List<String> WORKLOAD_VERBS = List.of("get", "list", "watch", "create", "update", "patch", "delete");
+
+  private static Chart defaults;
+  private static Chart gpu;
+
+  @BeforeAll
+  static void render() {
+    defaults = Chart.render();
+    gpu = Chart.render("values-gpu.yaml");
+  }
+
+  @Test
+  void lintPasses() {
+    var result = Chart.lint();
+    assertThat(result.isFailed()).as("%s", result.getMessages()).isFalse();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"api-gateway", "job-service"})
+  void eachServiceHasDeploymentServiceAutoscalerAndDisruptionBudget(String service) {
+    String name = "incline-" + service;
+    int port = service.equals("api-gateway") ? 8080 : 8081;
+    Deployment deployment = defaults.get(Deployment.class, name);
+    assertThat(deployment.getSpec().getReplicas()).as("the HPA owns the replica count").isNull();
+    Map<String, String> selector = deployment.getSpec().getSelector().getMatchLabels();
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(selector);
+
+    Service svc = defaults.get(Service.class, name);
+    assertThat(svc.getSpec().getSelector()).isEqualTo(selector);
+    assertThat(svc.getSpec().getPorts()).singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(port));
+    assertThat(container(deployment).getPorts()).singleElement()
+        .satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(port));
+
+    HorizontalPodAutoscaler hpa = defaults.get(HorizontalPodAutoscaler.class, name);
+    assertThat(hpa.getApiVersion()).isEqualTo("autoscaling/v2");
+    assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo(name);
+    assertThat(hpa.getSpec().getMinReplicas()).isGreaterThanOrEqualTo(2);
+    assertThat(hpa.getSpec().getMetrics()).singleElement().satisfies(m -> {
+      assertThat(m.getResource().getName()).isEqualTo("cpu");
+      assertThat(m.getResource().getTarget().getAverageUtilization()).isEqualTo(70);
+    });
+
+    PodDisruptionBudget pdb = defaults.get(PodDisruptionBudget.class, name);
+    assertThat(pdb.getSpec().getSelector().getMatchLabels()).isEqualTo(selector);
+    assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
+  }
+
+  @Test
+  void withoutAutoscalingTheDeploymentSetsReplicasAndNoAutoscalerIsRendered() {
+    Chart chart = Chart.render(t -> t.set("jobService.autoscaling.enabled", false).set("jobService.replicas", 3));
+    assertThat(chart.get(Deployment.class, "incline-job-service").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(chart.all(HorizontalPodAutoscaler.class)).extracting(h -> h.getMetadata().getName())
+        .containsExactly("incline-api-gateway");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"api-gateway", "job-service"})
+  void probesUseSpringBootHealthGroups(String service) {
+    Container c = container(defaults.get(Deployment.class, "incline-" + service));
+    assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/liveness");
+    assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/readiness");
+    assertThat(c.getStartupProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/liveness");
+    assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
+    assertThat(c.getResources().getLimits()).containsKey("memory");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"api-gateway", "job-service"})
+  void runsAsNonRootOnAReadOnlyRootFilesystemWithAWritableTmp(String service) {
+    Deployment deployment = defaults.get(Deployment.class, "incline-" + service);
+    PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+    Container c = container(deployment);
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSecurityContext().getRunAsUser()).isNotZero();
+    assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(c.getVolumeMounts()).anySatisfy(m -> {
+      assertThat(m.getMountPath()).isEqualTo("/tmp");
+      assertThat(pod.getVolumes()).anySatisfy(v -> {
+        assertThat(v.getName()).isEqualTo(m.getName());
+        assertThat(v.getEmptyDir()).isNotNull();
+      });
+    });
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"api-gateway", "job-service"})
+  void readsItsConfigMapFromConfigAndKnowsItsNamespace(String service) {
+    Deployment deployment = defaults.get(Deployment.class, "incline-" + service);
+    PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+    Map<String, EnvVar> env = env(deployment);
+    assertThat(env.get("SPRING_CONFIG_ADDITIONAL_LOCATION").getValue()).isEqualTo("optional:file:/config/");
+    assertThat(env.get("POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
+    assertThat(container(deployment).getVolumeMounts()).anySatisfy(m -> {
+      assertThat(m.getMountPath()).isEqualTo("/config");
+      assertThat(pod.getVolumes()).anySatisfy(v -> {
+        assertThat(v.getName()).isEqualTo(m.getName());
+        assertThat(v.getConfigMap().getName()).isEqualTo("incline-" + service);
+      });
+    });
+    assertThat(defaults.config(service)).as("%s.yaml parses", service).isNotEmpty();
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations()).containsKey("checksum/config");
+  }
+
+  @Test
+  void jobServiceRunsWorkloadsOnKubernetesAsTheContractSays() {
+    Map<String, Object> config = defaults.config("job-service");
+    assertThat(Chart.<String>at(config, "incline.compute.runtime")).isEqualTo("kubernetes");
+    Map<String, Object> k8s = at(config, "incline.compute.kubernetes");
+    assertThat(k8s).containsEntry("namespace-prefix", "incline-")
+        .containsEntry("agent-image", "docker.io/incline/incline-agent:0.1.0")
+        .containsEntry("workload-cluster-role", "incline-workloads")
+        .containsEntry("controller-service-account", "incline-job-service")
+        .containsEntry("controller-namespace", "incline")
+        .containsEntry("ttl-seconds-after-finished", 3600)
+        .containsEntry("gpu-resource", "nvidia.com/gpu")
+        .containsEntry("gpu-taint-key", "nvidia.com/gpu")
+        .containsEntry("storage-size", "100Gi")
+        .containsKeys("storage-class", "kueue", "quota");
+    assertThat(Chart.<Map<String, Object>>at(k8s, "kueue"))
+        .containsEntry("enabled", false).containsEntry("queue-name", "incline").containsEntry("cluster-queue", "incline");
+    assertThat(Chart.<Map<String, Object>>at(k8s, "quota.default"))
+        .containsEntry("gpus", 4).containsEntry("cpu", "64").containsEntry("memory", "256Gi");
+    assertThat(Chart.<String>at(config, "incline.jobs.agent-url")).isEqualTo("http://incline-job-service.incline.svc:8081");
+    assertThat(Chart.<List<Map<String, Object>>>at(config, "incline.machine-types"))
+        .extracting(m -> m.get("name")).containsExactly("C3", "C5", "C7");
+    assertThat(Chart.<Map<String, Object>>at(config, "incline.machine-types.0"))
+        .containsEntry("cpu", 2).containsEntry("memory-gib", 4);
+  }
+
+  @Test
+  void eachServiceHasItsOwnSchema() {
+    Map<String, Object> jobs = defaults.config("job-service");
+    Map<String, Object> gateway = defaults.config("api-gateway");
+    assertThat(Chart.<String>at(jobs, "spring.datasource.url"))
+        .isEqualTo("jdbc:postgresql://postgresql:5432/incline?currentSchema=jobs");
+    assertThat(Chart.<String>at(jobs, "spring.flyway.schemas")).isEqualTo("jobs");
+    assertThat(Chart.<String>at(gateway, "spring.datasource.url"))
+        .isEqualTo("jdbc:postgresql://postgresql:5432/incline?currentSchema=gateway");
+    assertThat(Chart.<String>at(gateway, "spring.flyway.schemas")).isEqualTo("gateway");
+    assertThat(Chart.<String>at(gpu.config("job-service"), "spring.datasource.url"))
+        .as("parameters already in the URL are kept")
+        .isEqualTo("jdbc:postgresql://postgres.db.svc:5432/incline?sslmode=require&currentSchema=jobs");
+  }
+
+  @Test
+  void gatewayRoutesToTheJobServiceOfItsRelease() {
+    Map<String, Object> config = defaults.config("api-gateway");
+    assertThat(Chart.<String>at(config, "incline.gateway.services.jobs")).isEqualTo("http://incline-job-service:8081");
+    assertThat(Chart.<String>at(config, "incline.gateway.bootstrap.team")).isEqualTo("default");
+    assertThat(env(defaults.get(Deployment.class, "incline-api-gateway"))).doesNotContainKey("INCLINE_GATEWAY_BOOTSTRAP_API_KEY");
+  }
+
+  @Test
+  void aFixedAdministratorKeyComesFromAnExistingSecret() {
+    Chart chart = Chart.render(t -> t.set("apiGateway.bootstrap.existingSecret", "incline-admin"));
+    EnvVar key = env(chart.get(Deployment.class, "incline-api-gateway")).get("INCLINE_GATEWAY_BOOTSTRAP_API_KEY");
+    assertThat(key.getValueFrom().getSecretKeyRef().getName()).isEqualTo("incline-admin");
+    assertThat(key.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("apiKey");
+  }
+
+  @Test
+  void onlyJobServiceUsesTheControllerServiceAccount() {
+    assertThat(defaults.get(ServiceAccount.class, "incline-job-service")).isNotNull();
+    PodSpec jobs = defaults.get(Deployment.class, "incline-job-service").getSpec().getTemplate().getSpec();
+    assertThat(jobs.getServiceAccountName()).isEqualTo("incline-job-service");
+    PodSpec gateway = defaults.get(Deployment.class, "incline-api-gateway").getSpec().getTemplate().getSpec();
+    assertThat(gateway.getServiceAccountName()).isNull();
+    assertThat(gateway.getAutomountServiceAccountToken()).isFalse();
+  }
+
+  @Test
+  void controllerClusterRoleHasOnlyNamespacesRoleBindingsAndBindOnTheWorkloadRole() {
+    ClusterRole role = defaults.get(ClusterRole.class, "incline-controller");
+    assertThat(role.getRules()).hasSize(3);
+    assertThat(rule(role, "", "namespaces").getVerbs()).containsExactlyInAnyOrder("get", "list", "watch", "create", "patch");
+    assertThat(rule(role, "rbac.authorization.k8s.io", "rolebindings").getVerbs())
+        .containsExactlyInAnyOrder("get", "create", "patch");
+    PolicyRule bind = rule(role, "rbac.authorization.k8s.io", "clusterroles");
+    assertThat(bind.getVerbs()).containsExactly("bind");
+    assertThat(bind.getResourceNames()).containsExactly("incline-workloads");
+
+    ClusterRoleBinding binding = defaults.get(ClusterRoleBinding.class, "incline-controller");
+    assertThat(binding.getRoleRef().getName()).isEqualTo("incline-controller");
+    assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
+      assertThat(s.getKind()).isEqualTo("ServiceAccount");
+      assertThat(s.getName()).isEqualTo("incline-job-service");
+      assertThat(s.getNamespace()).isEqualTo("incline");
+    });
+  }
+
+  @Test
+  void workloadClusterRoleHasTheContractedVerbsAndIsNeverBoundClusterWide() {
+    ClusterRole role = defaults.get(ClusterRole.class, "incline-workloads");
+    Map<String, List<String>> granted = role.getRules().stream()
+        .flatMap(r -> r.getResources().stream().map(res -> Map.entry(
+            (r.getApiGroups().getFirst().isEmpty() ? "" : r.getApiGroups().getFirst() + "/") + res, r.getVerbs())))
+        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+    assertThat(granted).containsOnlyKeys("batch/jobs", "pods", "pods/log", "services", "secrets",
+        "persistentvolumeclaims", "resourcequotas", "networking.k8s.io/networkpolicies", "kueue.x-k8s.io/localqueues");
+    assertThat(granted.values()).allSatisfy(verbs -> assertThat(verbs).containsExactlyInAnyOrderElementsOf(WORKLOAD_VERBS));
+    assertThat(defaults.all(ClusterRoleBinding.class)).noneMatch(b -> b.getRoleRef().getName().equals("incline-workloads"));
+  }
+
+  @Test
+  void noRoleGrantsWildcards() {
+    for (Chart chart : List.of(defaults, gpu)) {
+      assertThat(chart.all(ClusterRole.class)).flatExtracting(ClusterRole::getRules).allSatisfy(r -> {
+        assertThat(r.getVerbs()).doesNotContain("*");
+        assertThat(r.getResources()).doesNotContain("*");
+        assertThat(r.getApiGroups()).doesNotContain("*");
+      });
+    }
+  }
+
+  @Test
+  void ingressRoutesTheHostToTheGateway() {
+    Ingress plain = defaults.get(Ingress.class, "incline-api-gateway");
+    assertThat(plain.getSpec().getRules()).singleElement().satisfies(r -> {
+      assertThat(r.getHost()).isEqualTo("incline.example.com");
+      assertThat(r.getHttp().getPaths()).singleElement()
+          .satisfies(p -> assertThat(p.getBackend().getService().getName()).isEqualTo("incline-api-gateway"));
+    });
+    assertThat(plain.getSpec().getTls()).isNullOrEmpty();
+
+    Ingress tls = gpu.get(Ingress.class, "incline-api-gateway");
+    assertThat(tls.getSpec().getIngressClassName()).isEqualTo("nginx");
+    assertThat(tls.getSpec().getTls()).singleElement().satisfies(t -> {
+      assertThat(t.getHosts()).containsExactly("incline.example.com");
+      assertThat(t.getSecretName()).isEqualTo("incline-tls");
+    });
+    assertThat(tls.getMetadata().getAnnotations()).containsEntry("nginx.ingress.kubernetes.io/proxy-buffering", "off");
+
+    assertThat(Chart.render(t -> t.set("ingress.enabled", false)).all(Ingress.class)).isEmpty();
+  }
+
+  @Test
+  void secretsAreReferencedNeverInlined() {
+    Chart chart = Chart.render(t -> t.set("postgresql.password", "pg-password-4711")
+        .set("s3.accessKey", "s3-access-4711").set("s3.secretKey", "s3-secret-4711"));
+    for (String service : SERVICES) {
+      Deployment deployment = chart.get(Deployment.class, "incline-" + service);
+      String yaml = io.fabric8.kubernetes.client.utils.Serialization.asYaml(deployment);
+      assertThat(yaml).doesNotContain("pg-password-4711", "s3-access-4711", "s3-secret-4711");
+      Map<String, EnvVar> env = env(deployment);
+      assertThat(env.get("SPRING_DATASOURCE_PASSWORD").getValueFrom().getSecretKeyRef().getName()).isEqualTo("incline-postgresql");
+      assertThat(env.get("INCLINE_INTERNAL_TOKEN_SECRET").getValueFrom().getSecretKeyRef().getName())
+          .isEqualTo("incline-internal-token");
+    }
+    assertThat(chart.config("job-service").toString()).doesNotContain("4711");
+    Map<String, EnvVar> jobs = env(chart.get(Deployment.class, "incline-job-service"));
+    assertThat(jobs.get("INCLINE_S3_ACCESS_KEY").getValueFrom().getSecretKeyRef().getName()).isEqualTo("incline-s3");
+    assertThat(jobs.get("INCLINE_S3_SECRET_KEY").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("secretKey");
+    assertThat(decoded(chart.get(Secret.class, "incline-s3"), "secretKey")).isEqualTo("s3-secret-4711");
+    assertThat(env(chart.get(Deployment.class, "incline-api-gateway"))).as("only job-service talks to S3")
+        .doesNotContainKeys("INCLINE_S3_ACCESS_KEY", "INCLINE_S3_SECRET_KEY");
+  }
+
+  @Test
+  void existingSecretsReplaceTheChartsOwn() {
+    assertThat(gpu.all(Secret.class)).extracting(s -> s.getMetadata().getName()).containsExactly("incline-internal-token");
+    Map<String, EnvVar> env = env(gpu.get(Deployment.class, "incline-job-service"));
+    assertThat(env.get("SPRING_DATASOURCE_PASSWORD").getValueFrom().getSecretKeyRef().getName())
+        .isEqualTo("incline-postgresql-credentials");
+    assertThat(env.get("INCLINE_S3_SECRET_KEY").getValueFrom().getSecretKeyRef().getName()).isEqualTo("incline-s3-credentials");
+
+    Chart own = Chart.render(t -> t.set("internalToken.existingSecret", "my-token"));
+    assertThat(own.all(Secret.class)).extracting(s -> s.getMetadata().getName()).doesNotContain("incline-internal-token");
+    assertThat(env(own.get(Deployment.class, "incline-api-gateway")).get("INCLINE_INTERNAL_TOKEN_SECRET")
+        .getValueFrom().getSecretKeyRef().getName()).isEqualTo("my-token");
+  }
+
+  @Test
+  void internalTokenKeyIsGeneratedOnInstallAndKeptOnUpgrade() {
+    Secret generated = defaults.get(Secret.class, "incline-internal-token");
+    String key = decoded(generated, "secret");
+    assertThat(key).hasSize(48).matches("[A-Za-z0-9]+");
+    assertThat(generated.getMetadata().getAnnotations()).containsEntry("helm.sh/resource-policy", "keep");
+    assertThat(decoded(Chart.render().get(Secret.class, "incline-internal-token"), "secret"))
+        .as("a fresh install gets a fresh key").isNotEqualTo(key);
+
+    FakeApiServer.existsOnce(new SecretBuilder(generated).build());
+    assertThat(decoded(Chart.render().get(Secret.class, "incline-internal-token"), "secret"))
+        .as("an upgrade keeps the key in the cluster").isEqualTo(key);
+  }
+
+  @Test
+  void imagesComeFromValues() {
+    assertThat(container(defaults.get(Deployment.class, "incline-job-service")).getImage())
+        .isEqualTo("docker.io/incline/incline-job-service:0.1.0");
+    assertThat(container(gpu.get(Deployment.class, "incline-api-gateway")).getImage())
+        .isEqualTo("registry.example.com/incline/incline-api-gateway:0.1.0");
+    assertThat(Chart.<String>at(gpu.config("job-service"), "incline.compute.kubernetes.agent-image"))
+        .isEqualTo("registry.example.com/incline/incline-agent:0.1.0");
+
+    Chart tagged = Chart.render(t -> t.set("image.registry", "r.local:5000/ml").set("image.tag", "1.2.3")
+        .set("image.pullPolicy", "Always").set("agent.image.repository", "custom-agent"));
+    Container gateway = container(tagged.get(Deployment.class, "incline-api-gateway"));
+    assertThat(gateway.getImage()).isEqualTo("r.local:5000/ml/incline-api-gateway:1.2.3");
+    assertThat(gateway.getImagePullPolicy()).isEqualTo("Always");
+    assertThat(Chart.<String>at(tagged.config("job-service"), "incline.compute.kubernetes.agent-image"))
+        .isEqualTo("r.local:5000/ml/custom-agent:1.2.3");
+  }
+
+  @Test
+  void gpuValuesPutNvidiaGpusIntoMachineTypesAndTeamQuotas() {
+    Map<String, Object> config = gpu.config("job-service");
+    Map<String, Object> k8s = at(config, "incline.compute.kubernetes");
+    assertThat(k8s).containsEntry("gpu-resource", "nvidia.com/gpu").containsEntry("gpu-taint-key", "nvidia.com/gpu")
+        .containsEntry("storage-class", "nfs-rwx");
+    assertThat(Chart.<Boolean>at(k8s, "kueue.enabled")).isTrue();
+    assertThat(Chart.<String>at(k8s, "kueue.cluster-queue")).isEqualTo("incline-gpu");
+    assertThat(Chart.<Map<String, Object>>at(k8s, "quota.default")).containsEntry("gpus", 2);
+    // team ids contain "_": bracket notation keeps them whole when Spring binds the map
+    Map<String, Map<String, Object>> teams = at(k8s, "quota.teams");
+    assertThat(teams).containsOnlyKeys("[team_research]", "[team_inference]");
+    assertThat(teams.get("[team_research]")).containsEntry("gpus", 16).containsEntry("cpu", "256").containsEntry("memory", "2Ti");
+
+    Map<String, Map<String, Object>> types = Chart.<List<Map<String, Object>>>at(config, "incline.machine-types").stream()
+        .collect(Collectors.toMap(m -> (String) m.get("name"), Function.identity()));
+    assertThat(types).containsKeys("C3", "A100", "A100x4", "H100", "H100x8");
+    assertThat(types.get("C3")).doesNotContainKeys("gpu", "node-selector");
+    assertThat(types.get("H100x8")).containsEntry("cpu", 160).containsEntry("memory-gib", 1800)
+        .containsEntry("gpu", Map.of("count", 8, "model", "H100-80GB-HBM3"))
+        .containsEntry("node-selector", Map.of("[nvidia.com/gpu.product]", "NVIDIA-H100-80GB-HBM3"));
+    assertThat(types.get("A100")).containsEntry("node-selector", Map.of("[nvidia.com/gpu.product]", "NVIDIA-A100-SXM4-80GB"));
+    assertThat(Chart.<String>at(config, "incline.jobs.default-machine-type")).isEqualTo("C5");
+  }
+
+  @Test
+  void extraSpringPropertiesAreMergedIntoTheConfiguration() {
+    Chart chart = Chart.render(t -> t.set("jobService.config.incline.jobs.max-retries", 3)
+        .set("apiGateway.config.incline.gateway.key-cache-ttl", "30s"));
+    Map<String, Object> jobs = chart.config("job-service");
+    assertThat(Chart.<Object>at(jobs, "incline.jobs.max-retries")).isEqualTo(3);
+    assertThat(Chart.<String>at(jobs, "incline.jobs.agent-url")).as("kept").startsWith("http://incline-job-service");
+    assertThat(Chart.<String>at(chart.config("api-gateway"), "incline.gateway.key-cache-ttl")).isEqualTo("30s");
+  }
+
+  @Test
+  void jobServiceReplicasLeaseJobsUnderTheirPodNames() {
+    EnvVar replica = env(defaults.get(Deployment.class, "incline-job-service")).get("INCLINE_JOBS_REPLICA_ID");
+    assertThat(replica.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+  }
+
+  private static Container container(Deployment deployment) {
+    return deployment.getSpec().getTemplate().getSpec().getContainers().getFirst();
+  }
+
+  private static Map<String, EnvVar> env(Deployment deployment) {
+    return container(deployment).getEnv().stream().collect(Collectors.toMap(EnvVar::getName, Function.identity()));
+  }
+
+  private static PolicyRule rule(ClusterRole role, String group, String resource) {
+    return role.getRules().stream()
+        .filter(r -> r.getApiGroups().contains(group) && r.getResources().contains(resource))
+        .reduce((a, b) -> { throw new AssertionError("two rules for " + resource); })
+        .orElseThrow(() -> new AssertionError("no rule for " + resource));
+  }
+
+  private static String decoded(Secret secret, String key) {
+    return new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
+  }
+}
