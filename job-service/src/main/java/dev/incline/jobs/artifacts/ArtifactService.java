@@ -16,6 +16,7 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -50,21 +51,49 @@ public class ArtifactService {
     return "teams/" + job.getTeamId() + "/jobs/" + JobService.publicId(job.getId()) + "/";
   }
 
-  /** Uploads what the workload left in its artifacts directory, and the job's log so far. */
+  /**
+   * Uploads what the workload left in its artifacts directory, and the job's log so far. Runtimes
+   * whose agent uploads artifacts itself (kubernetes) hold none here; the rows {@link #recordUpload}
+   * wrote are their listing, and this never deletes a row. A file both sent by an agent and still in
+   * the directory has one key, so the copy here is its final version.
+   */
   public void collect(Job job, WorkloadRef ref) {
     for (ArtifactFile file : runtime.artifacts(ref)) {
-      String key = prefix(job) + "artifacts/" + file.path();
+      String key = artifactKey(job, file.path());
       try (InputStream in = file.open()) {
         store.put(key, in, file.size(), "application/octet-stream");
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      jdbc.sql("""
-              INSERT INTO artifact (job_id, path, size_bytes, object_key) VALUES (?, ?, ?, ?)
-              ON CONFLICT (job_id, path) DO UPDATE SET size_bytes = EXCLUDED.size_bytes, object_key = EXCLUDED.object_key""")
-          .params(job.getId(), file.path(), file.size(), key).update();
+      upsert(job, file.path(), file.size(), key);
     }
     uploadLog(job);
+  }
+
+  /** Where one artifact lives: {@code teams/<team>/jobs/<job>/artifacts/<path>}. */
+  static String artifactKey(Job job, String path) {
+    return prefix(job) + "artifacts/" + path;
+  }
+
+  /** A presigned PUT for an artifact an agent is about to send, and its key. */
+  public record Upload(URL url, String key) {}
+
+  /**
+   * Records an artifact that an agent uploads straight to S3 and answers where to PUT it. The row is
+   * written first, so that the listing shows every file the agent announced; {@code path} is already
+   * validated and normalized.
+   */
+  public Upload recordUpload(Job job, String path, long size, Duration ttl) {
+    String key = artifactKey(job, path);
+    upsert(job, path, size, key);
+    return new Upload(store.presignPut(key, ttl), key);
+  }
+
+  private void upsert(Job job, String path, long size, String key) {
+    jdbc.sql("""
+            INSERT INTO artifact (job_id, path, size_bytes, object_key) VALUES (?, ?, ?, ?)
+            ON CONFLICT (job_id, path) DO UPDATE SET size_bytes = EXCLUDED.size_bytes, object_key = EXCLUDED.object_key""")
+        .params(job.getId(), path, size, key).update();
   }
 
   private void uploadLog(Job job) {

@@ -66,6 +66,7 @@ public class JobReconciler implements SmartLifecycle {
   private final JsonMapper json;
   private final Clock clock;
   private final MeterRegistry registry;
+  private final JobSecrets secrets;
 
   private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
   private final Set<String> stopSent = ConcurrentHashMap.newKeySet();
@@ -75,7 +76,7 @@ public class JobReconciler implements SmartLifecycle {
   JobReconciler(JobRepository jobs, WorkloadRuntime runtime, MachineTypeCatalog catalog, WorkspaceService workspaces,
       LogFollowers followers, LogStore logs, ArtifactService artifacts, WorkloadEvents events, EventBus bus,
       JdbcClient jdbc, TransactionTemplate tx, JobsProperties properties, JobService service, JsonMapper json,
-      Clock clock, MeterRegistry registry) {
+      Clock clock, MeterRegistry registry, JobSecrets secrets) {
     this.jobs = jobs;
     this.runtime = runtime;
     this.catalog = catalog;
@@ -92,6 +93,7 @@ public class JobReconciler implements SmartLifecycle {
     this.json = json;
     this.clock = clock;
     this.registry = registry;
+    this.secrets = secrets;
   }
 
   @Override
@@ -211,7 +213,8 @@ public class JobReconciler implements SmartLifecycle {
     } else if (job.getGitUrl() != null) {
       workspace = new WorkloadSpec.Workspace.Git(job.getGitUrl(), job.getGitRef());
     }
-    WorkloadSpec spec = JobSpecs.workload(job, service.env(job), service.ports(job), machine, workspace);
+    WorkloadSpec spec = JobSpecs.workload(job, service.env(job), service.ports(job), machine, workspace,
+        secrets.secretEnv(job));
     update(job.getId(), j -> transition(j, JobStatus.PROVISIONING, null));
     try {
       runtime.apply(spec);

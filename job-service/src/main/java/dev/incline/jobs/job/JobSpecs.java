@@ -24,6 +24,12 @@ public final class JobSpecs {
 
   public static WorkloadSpec workload(Job job, Map<String, String> env, List<Integer> ports, MachineType machine,
       WorkloadSpec.Workspace workspace) {
+    return workload(job, env, ports, machine, workspace, Map.of());
+  }
+
+  /** @param secretEnv secret variables (the agent's job token): passed to the workload, never logged */
+  public static WorkloadSpec workload(Job job, Map<String, String> env, List<Integer> ports, MachineType machine,
+      WorkloadSpec.Workspace workspace, Map<String, String> secretEnv) {
     Map<String, String> allEnv = new java.util.LinkedHashMap<>(env);
     // The id the job sees is the job's, whatever the attempt.
     allEnv.put("INCLINE_JOB_ID", PublicId.encode(JobView.PREFIX, job.getId()));
@@ -34,7 +40,7 @@ public final class JobSpecs {
         job.getImage(),
         List.of("/bin/sh", "-c", job.getCommand()),
         allEnv,
-        Map.of(),
+        secretEnv,
         MachineTypeCatalog.resources(machine),
         ports,
         Map.of("incline.dev/job", PublicId.encode(JobView.PREFIX, job.getId())),

@@ -39,6 +39,14 @@ class JobSpecsTest {
   }
 
   @Test
+  void secretsGoToSecretEnvOnly() {
+    WorkloadSpec spec = JobSpecs.workload(job, Map.of(), List.of(), a100, null, Map.of("INCLINE_AGENT_TOKEN", "t0ken"));
+    assertThat(spec.secretEnv()).containsExactly(Map.entry("INCLINE_AGENT_TOKEN", "t0ken"));
+    assertThat(spec.env()).doesNotContainKey("INCLINE_AGENT_TOKEN");
+    assertThat(JobSpecs.workload(job, Map.of(), List.of(), a100, null).secretEnv()).isEmpty();
+  }
+
+  @Test
   void retriesGetTheirOwnWorkloadButKeepTheJobId() {
     job.retry(Instant.EPOCH);
     WorkloadSpec spec = JobSpecs.workload(job, Map.of(), List.of(), a100, null);

@@ -49,6 +49,15 @@ public class InternalSecurityAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean(SecurityFilterChain.class)
   SecurityFilterChain internalTokenChain(HttpSecurity http, InternalTokenProperties properties) throws Exception {
+    return serviceChain(http, properties);
+  }
+
+  /**
+   * The rules of the default chain, for a service that declares chains of its own (for paths with
+   * another authentication, under their own {@code securityMatcher}): any chain it declares turns the
+   * default off, so it declares this one too, ordered after its own.
+   */
+  public static SecurityFilterChain serviceChain(HttpSecurity http, InternalTokenProperties properties) throws Exception {
     http.csrf(c -> c.disable())
         .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
         .authorizeHttpRequests(a -> a
