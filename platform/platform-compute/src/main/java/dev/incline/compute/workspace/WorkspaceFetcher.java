@@ -36,7 +36,12 @@ public final class WorkspaceFetcher {
   }
 
   private void fetchArchive(Workspace.Archive archive, Path target) throws IOException, InterruptedException {
-    Path tmp = Files.createTempFile(target.getParent(), "workspace-", ".archive");
+    // Next to the target when possible (a local run directory, same disk), else the temp directory:
+    // inside a container the target is a volume such as /workspace, whose parent is read-only to a non-root agent.
+    Path parent = target.toAbsolutePath().getParent();
+    Path tmp = parent != null && Files.isWritable(parent)
+        ? Files.createTempFile(parent, "workspace-", ".archive")
+        : Files.createTempFile("workspace-", ".archive");
     try {
       HttpResponse<Path> response = http.send(HttpRequest.newBuilder(archive.url()).GET().build(),
           HttpResponse.BodyHandlers.ofFile(tmp));
