@@ -61,7 +61,9 @@ final class ArtifactWatcher {
   synchronized int pass() throws InterruptedException {
     Instant now = clock.instant();
     int uploaded = 0;
-    for (Map.Entry<String, Version> e : scan().entrySet()) {
+    Map<String, Version> found = scan();
+    files.keySet().retainAll(found.keySet()); // deleted files: a file that comes back is new again
+    for (Map.Entry<String, Version> e : found.entrySet()) {
       Tracked t = files.computeIfAbsent(e.getKey(), k -> new Tracked());
       if (!e.getValue().equals(t.seen)) {
         t.seen = e.getValue();

@@ -85,6 +85,20 @@ class UploadTest {
   }
 
   @Test
+  void aFileDeletedAndWrittenAgainIsUploadedAgain() throws Exception {
+    Path f = dir.resolve("out.txt");
+    Files.writeString(f, "v1");
+    assertThat(watcher.finalPass()).isEqualTo(1);
+    Files.delete(f);
+    watcher.pass();
+    Files.writeString(f, "v1");
+    watcher.pass();
+    clock.advance(Duration.ofSeconds(2));
+    assertThat(watcher.pass()).isEqualTo(1);
+    assertThat(server.putPaths()).containsExactly("out.txt", "out.txt");
+  }
+
+  @Test
   void linksOutOfTheDirectoryAreNeverFollowed() throws Exception {
     Path outside = Files.createDirectories(tmp.resolve("outside"));
     Files.writeString(outside.resolve("secret"), "do not ship");

@@ -156,6 +156,8 @@ class AgentUploadIT extends JobServiceTestBase {
         .header("Authorization", "Bearer " + jobToken).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(apiBearer.statusCode()).isEqualTo(401);
     assertThat(get(erin, "/api/v1/jobs/" + id).statusCode()).as("the usual chain still works").isEqualTo(200);
+    String openApi = http.send(HttpRequest.newBuilder(uri("/v3/api-docs")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(openApi).contains("/api/v1/jobs/{id}/artifacts").doesNotContain("/internal/");
   }
 
   @Test

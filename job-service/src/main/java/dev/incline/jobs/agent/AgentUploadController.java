@@ -5,6 +5,7 @@ import dev.incline.jobs.job.Job;
 import dev.incline.jobs.job.JobService;
 import dev.incline.platform.error.InvalidRequestException;
 import dev.incline.platform.error.NotFoundException;
+import io.swagger.v3.oas.annotations.Hidden;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -18,6 +19,7 @@ import org.springframework.web.bind.annotation.RestController;
  * whatever the runtime; a later request for the same path (the file changed) replaces it.
  */
 @RestController
+@Hidden // not part of the public API: the gateway does not route /internal/**
 class AgentUploadController {
 
   record UploadRequest(String path, Long size) {}
