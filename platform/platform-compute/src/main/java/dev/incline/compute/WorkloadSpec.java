@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param ports container ports to expose
  * @param labels extra labels
  * @param workspace where the code comes from, or null for none
+ * @param maxRuntime how long it may run before the engine ends it, or null for no engine-side limit
+ *     (services enforce their own limit as well; this lets the engine end it without them)
  */
 public record WorkloadSpec(
     WorkloadRef ref,
@@ -30,7 +32,14 @@ public record WorkloadSpec(
     Resources resources,
     List<Integer> ports,
     Map<String, String> labels,
-    Workspace workspace) {
+    Workspace workspace,
+    Duration maxRuntime) {
+
+  public WorkloadSpec(WorkloadRef ref, String projectId, String image, List<String> command, Map<String, String> env,
+      Map<String, String> secretEnv, Resources resources, List<Integer> ports, Map<String, String> labels,
+      Workspace workspace) {
+    this(ref, projectId, image, command, env, secretEnv, resources, ports, labels, workspace, null);
+  }
 
   public WorkloadSpec {
     Objects.requireNonNull(ref, "ref");
@@ -41,6 +50,9 @@ public record WorkloadSpec(
     labels = Map.copyOf(labels);
     if (command.isEmpty()) {
       throw new IllegalArgumentException("a workload needs a command");
+    }
+    if (maxRuntime != null && (maxRuntime.isNegative() || maxRuntime.isZero())) {
+      throw new IllegalArgumentException("maxRuntime must be positive: " + maxRuntime);
     }
   }
 

@@ -2,13 +2,11 @@ package dev.incline.compute.docker;
 
 import com.github.dockerjava.api.model.StreamType;
 import dev.incline.compute.LogLine;
+import dev.incline.compute.logs.StampedLineCounter;
+import dev.incline.compute.logs.StampedPosition;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -23,64 +21,21 @@ import java.util.function.Consumer;
 final class DockerLogParser {
 
   static final int MAX_LINE_BYTES = 1024 * 1024;
-  /** Equal timestamps are neighbours; remembering the last few thousand is plenty. */
-  private static final int COUNTED_STAMPS = 4096;
 
-  /** Where a line is: the engine's timestamp string and the line's index among lines with that timestamp. */
-  record Position(String stamp, Instant time, int index) {
-
-    String wire() {
-      return stamp + "#" + index;
-    }
-
-    static Position parse(String wire) {
-      if (wire == null || wire.isBlank()) {
-        return null;
-      }
-      int hash = wire.lastIndexOf('#');
-      Instant time = hash > 0 ? parseTime(wire.substring(0, hash)) : null;
-      if (time == null) {
-        throw new IllegalArgumentException("not a docker log position: " + wire);
-      }
-      try {
-        return new Position(wire.substring(0, hash), time, Integer.parseInt(wire.substring(hash + 1)));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("not a docker log position: " + wire);
-      }
-    }
-
-    /** The {@code since} to ask the engine for: whole seconds, rounded down so nothing is missed. */
-    long sinceSeconds() {
-      return time.getEpochSecond();
-    }
-
-    boolean isAfter(Position other) {
-      int c = time.compareTo(other.time);
-      return c > 0 || (c == 0 && index > other.index);
-    }
-  }
-
-  private final Position after;
+  private final StampedLineCounter counter;
   private final Partial out = new Partial(LogLine.Stream.STDOUT);
   private final Partial err = new Partial(LogLine.Stream.STDERR);
-  private final Map<Instant, Integer> seen = new LinkedHashMap<>(64, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<Instant, Integer> eldest) {
-      return size() > COUNTED_STAMPS;
-    }
-  };
   private String lastStamp = "1970-01-01T00:00:00Z";
   private Instant lastTime = Instant.EPOCH;
-  private Position lastEmitted;
 
   /** @param after lines at or before this position are dropped; null for none */
-  DockerLogParser(Position after) {
-    this.after = after;
+  DockerLogParser(StampedPosition after) {
+    this.counter = new StampedLineCounter(after);
   }
 
   /** The position of the last line handed out, or null when none was. */
-  Position lastEmitted() {
-    return lastEmitted;
+  StampedPosition lastEmitted() {
+    return counter.lastEmitted();
   }
 
   void accept(StreamType type, byte[] payload, Consumer<LogLine> sink) {
@@ -151,14 +106,7 @@ final class DockerLogParser {
   }
 
   static Instant parseTime(String s) {
-    if (s.length() < 20 || s.charAt(4) != '-' || s.charAt(10) != 'T') {
-      return null;
-    }
-    try {
-      return OffsetDateTime.parse(s).toInstant();
-    } catch (DateTimeParseException e) {
-      return null;
-    }
+    return StampedPosition.parseTime(s);
   }
 
   private void emit(Partial partial, Consumer<LogLine> sink) {
@@ -167,12 +115,10 @@ final class DockerLogParser {
     Instant time = partial.time;
     partial.stamp = null;
     partial.time = null;
-    int index = seen.merge(time, 1, Integer::sum) - 1;
-    Position position = new Position(stamp, time, index);
-    if (after != null && !position.isAfter(after)) {
+    StampedPosition position = counter.next(stamp, time);
+    if (position == null) {
       return;
     }
-    lastEmitted = position;
     sink.accept(new LogLine(partial.stream, text, time, position.wire()));
   }
 

@@ -4,6 +4,7 @@ import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Frame;
 import dev.incline.compute.LogLine;
+import dev.incline.compute.logs.StampedPosition;
 import dev.incline.compute.LogStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -52,14 +53,14 @@ final class DockerLogStream implements LogStream {
     this.name = name;
   }
 
-  static DockerLogStream follow(Source source, DockerLogParser.Position after, String name) {
+  static DockerLogStream follow(Source source, StampedPosition after, String name) {
     DockerLogStream stream = new DockerLogStream(source, name);
     stream.supervisor = Thread.ofVirtual().name("docker-logs-" + name).start(() -> stream.run(after));
     return stream;
   }
 
-  private void run(DockerLogParser.Position after) {
-    DockerLogParser.Position resume = after;
+  private void run(StampedPosition after) {
+    StampedPosition resume = after;
     int failures = 0;
     try {
       while (!closed) {

@@ -19,6 +19,7 @@ import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import dev.incline.compute.ArtifactFile;
 import dev.incline.compute.ExitCodes;
 import dev.incline.compute.LogStream;
+import dev.incline.compute.logs.StampedPosition;
 import dev.incline.compute.Phase;
 import dev.incline.compute.WorkloadRef;
 import dev.incline.compute.WorkloadRuntime;
@@ -343,7 +344,7 @@ public final class DockerRuntime implements WorkloadRuntime, AutoCloseable {
    */
   @Override
   public LogStream logs(WorkloadRef ref, String since) {
-    DockerLogParser.Position after = DockerLogParser.Position.parse(since);
+    StampedPosition after = StampedPosition.parse(since);
     return DockerLogStream.follow(new DockerLogStream.Source() {
       @Override
       public void open(Long sinceSeconds, ResultCallback<Frame> callback) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.dockerjava.api.model.StreamType;
 import dev.incline.compute.LogLine;
+import dev.incline.compute.logs.StampedPosition;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ class DockerLogParserTest {
     lines.clear();
 
     // The engine is asked for everything since the second of T1, so all of it comes again.
-    DockerLogParser.Position position = DockerLogParser.Position.parse(afterB);
+    StampedPosition position = StampedPosition.parse(afterB);
     assertThat(position.sinceSeconds()).isEqualTo(Instant.parse(T1).getEpochSecond());
     DockerLogParser resumed = new DockerLogParser(position);
     feed(resumed, StreamType.STDOUT, T1, "a\nb\nc\n");
@@ -107,8 +108,8 @@ class DockerLogParserTest {
 
   @Test
   void rejectsPositionsOfOtherRuntimes() {
-    assertThat(DockerLogParser.Position.parse(null)).isNull();
-    assertThatThrownBy(() -> DockerLogParser.Position.parse("120:40")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> DockerLogParser.Position.parse(T1 + "#x")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(StampedPosition.parse(null)).isNull();
+    assertThatThrownBy(() -> StampedPosition.parse("120:40")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> StampedPosition.parse(T1 + "#x")).isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -1,0 +1,235 @@
+package dev.incline.compute.kubernetes;
+
+import dev.incline.compute.WorkloadEnvironment;
+import dev.incline.compute.WorkloadSpec;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The decorators that make a workload's pod, in the order {@link JobManifest} applies them. */
+final class PodDecorators {
+
+  static final String WORKSPACE_VOLUME = "workspace";
+  static final String ARTIFACTS_VOLUME = "artifacts";
+  static final String STORAGE_VOLUME = "storage";
+  static final String DATASETS_VOLUME = "datasets";
+  static final String SHM_VOLUME = "dshm";
+  static final String TOKEN_VOLUME = "agent-token";
+
+  /** The agent copies files and nothing else: a small, fixed share, counted against the team's quota. */
+  static final ResourceRequirements AGENT_RESOURCES = new ResourceRequirementsBuilder()
+      .withRequests(new java.util.TreeMap<>(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("128Mi"))))
+      .withLimits(new java.util.TreeMap<>(Map.of("cpu", new Quantity("500m"), "memory", new Quantity("256Mi"))))
+      .build();
+
+  private PodDecorators() {}
+
+  static List<PodDecorator> ordered() {
+    return List.of(
+        PodDecorators::volumes,
+        PodDecorators::resources,
+        PodDecorators::gpu,
+        PodDecorators::environment,
+        PodDecorators::workspaceInit,
+        PodDecorators::artifactsSidecar,
+        PodDecorators::ports);
+  }
+
+  private static WorkloadEnvironment.Paths paths() {
+    return WorkloadEnvironment.Paths.CONTAINER;
+  }
+
+  /** /workspace and /artifacts live with the pod, /storage is the team's PVC, /dev/shm is memory. */
+  static void volumes(PodDecorator.Pod p) {
+    p.pod()
+        .addToVolumes(new VolumeBuilder().withName(WORKSPACE_VOLUME).withNewEmptyDir().endEmptyDir().build())
+        .addToVolumes(new VolumeBuilder().withName(ARTIFACTS_VOLUME).withNewEmptyDir().endEmptyDir().build())
+        .addToVolumes(new VolumeBuilder().withName(STORAGE_VOLUME)
+            .withNewPersistentVolumeClaim().withClaimName(KubernetesResources.STORAGE_PVC).endPersistentVolumeClaim()
+            .build())
+        // Hook point of the storage issue: the agent init container will cache dataset versions on the
+        // team PVC and this volume becomes read-only mounts of them. Until then it is an empty directory.
+        .addToVolumes(new VolumeBuilder().withName(DATASETS_VOLUME).withNewEmptyDir().endEmptyDir().build())
+        // PyTorch data loaders pass batches through /dev/shm; the container runtime's 64 MB breaks them.
+        .addToVolumes(new VolumeBuilder().withName(SHM_VOLUME)
+            .withNewEmptyDir().withMedium("Memory").withSizeLimit(new Quantity(shmSize(p.spec().resources()))).endEmptyDir()
+            .build());
+    p.main()
+        .addToVolumeMounts(mount(WORKSPACE_VOLUME, paths().workspace(), false))
+        .addToVolumeMounts(mount(ARTIFACTS_VOLUME, paths().artifacts(), false))
+        .addToVolumeMounts(mount(STORAGE_VOLUME, paths().storage(), false))
+        .addToVolumeMounts(mount(DATASETS_VOLUME, paths().datasets(), true))
+        .addToVolumeMounts(mount(SHM_VOLUME, "/dev/shm", false));
+  }
+
+  /** Half the machine's memory, at most 16 GiB; 1 GiB when the machine type sets none (as the docker runtime). */
+  static String shmSize(WorkloadSpec.Resources res) {
+    long bytes = res.memoryBytes() > 0 ? Math.min(res.memoryBytes() / 2, 16L << 30) : 1L << 30;
+    return memory(bytes);
+  }
+
+  /**
+   * Requests equal to limits: the workload gets what its machine type promises (Guaranteed QoS)
+   * and the team's quota counts exactly that.
+   */
+  static void resources(PodDecorator.Pod p) {
+    WorkloadSpec.Resources res = p.spec().resources();
+    Map<String, Quantity> amounts = new LinkedHashMap<>();
+    if (res.cpu() > 0) {
+      amounts.put("cpu", new Quantity(cpu(res.cpu())));
+    }
+    if (res.memoryBytes() > 0) {
+      amounts.put("memory", new Quantity(memory(res.memoryBytes())));
+    }
+    if (!amounts.isEmpty()) {
+      p.main().withNewResources().withRequests(new LinkedHashMap<>(amounts)).withLimits(amounts).endResources();
+    }
+  }
+
+  /** GPUs: the extended resource, the node selector on the GPU product, and the GPU nodes' taint tolerated. */
+  static void gpu(PodDecorator.Pod p) {
+    WorkloadSpec.Resources res = p.spec().resources();
+    if (!res.nodeSelector().isEmpty()) {
+      p.pod().withNodeSelector(new java.util.TreeMap<>(res.nodeSelector()));
+    }
+    if (res.gpuCount() <= 0) {
+      return;
+    }
+    Quantity gpus = new Quantity(Integer.toString(res.gpuCount()));
+    ResourceRequirementsBuilder resources = p.main().hasResources()
+        ? new ResourceRequirementsBuilder(p.main().buildResources()) : new ResourceRequirementsBuilder();
+    p.main().withResources(resources
+        .addToRequests(p.settings().gpuResource(), gpus)
+        .addToLimits(p.settings().gpuResource(), gpus)
+        .build());
+    p.pod().addToTolerations(new TolerationBuilder()
+        .withKey(p.settings().gpuTaintKey())
+        .withOperator("Exists")
+        .withEffect("NoSchedule")
+        .build());
+  }
+
+  /** Every variable of {@link WorkloadEnvironment}; secret ones only as references to the workload's Secret. */
+  static void environment(PodDecorator.Pod p) {
+    WorkloadSpec spec = p.spec();
+    String secret = KubernetesResources.name(spec.ref());
+    List<EnvVar> env = new ArrayList<>();
+    // Sorted: the same spec always makes the same pod, whatever order its maps iterate in.
+    new java.util.TreeMap<>(WorkloadEnvironment.of(spec, paths())).forEach((name, value) -> {
+      if (name.equals(KubernetesResources.AGENT_TOKEN_ENV)) {
+        return; // the agent's token is for the sidecar alone
+      }
+      if (spec.secretEnv().containsKey(name)) {
+        env.add(new EnvVarBuilder().withName(name)
+            .withNewValueFrom().withNewSecretKeyRef().withName(secret).withKey(name).endSecretKeyRef().endValueFrom()
+            .build());
+      } else {
+        env.add(new EnvVarBuilder().withName(name).withValue(value).build());
+      }
+    });
+    p.main().withEnv(env);
+  }
+
+  /** The agent fetches the code into /workspace before the main container starts. */
+  static void workspaceInit(PodDecorator.Pod p) {
+    WorkloadSpec.Workspace workspace = p.spec().workspace();
+    if (workspace == null) {
+      return;
+    }
+    List<String> args = new ArrayList<>(List.of("fetch"));
+    switch (workspace) {
+      case WorkloadSpec.Workspace.Archive archive -> args.addAll(List.of("--url", archive.url().toString()));
+      case WorkloadSpec.Workspace.Git git -> {
+        args.addAll(List.of("--git-url", git.url()));
+        if (git.ref() != null && !git.ref().isBlank()) {
+          args.addAll(List.of("--git-ref", git.ref()));
+        }
+      }
+    }
+    args.addAll(List.of("--dest", paths().workspace()));
+    p.pod().addToInitContainers(new ContainerBuilder()
+        .withName(KubernetesResources.WORKSPACE_CONTAINER)
+        .withImage(p.settings().agentImage())
+        .withArgs(args)
+        .withResources(AGENT_RESOURCES)
+        .withVolumeMounts(mount(WORKSPACE_VOLUME, paths().workspace(), false))
+        .build());
+  }
+
+  /**
+   * A native sidecar (an init container that restarts Always): it runs beside the main container,
+   * uploads /artifacts as files appear, and is stopped by the kubelet once the main container ends,
+   * so it never holds the Job open. Needs the agent URL and the job token; without them no sidecar.
+   */
+  static void artifactsSidecar(PodDecorator.Pod p) {
+    WorkloadSpec spec = p.spec();
+    if (p.settings().agentUrl() == null || !spec.secretEnv().containsKey(KubernetesResources.AGENT_TOKEN_ENV)) {
+      return;
+    }
+    String jobId = spec.env().getOrDefault("INCLINE_" + spec.ref().kind().name() + "_ID", spec.ref().id());
+    p.pod().addToVolumes(new VolumeBuilder().withName(TOKEN_VOLUME)
+        .withNewSecret()
+          .withSecretName(KubernetesResources.name(spec.ref()))
+          .addNewItem().withKey(KubernetesResources.TOKEN_KEY).withPath(KubernetesResources.TOKEN_KEY).endItem()
+          .withDefaultMode(0400)
+        .endSecret()
+        .build());
+    p.pod().addToInitContainers(new ContainerBuilder()
+        .withName(KubernetesResources.ARTIFACTS_CONTAINER)
+        .withImage(p.settings().agentImage())
+        .withRestartPolicy("Always")
+        .withArgs("upload",
+            "--dir", paths().artifacts(),
+            "--api", p.settings().agentUrl().toString(),
+            "--job", jobId,
+            "--token-file", KubernetesResources.TOKEN_DIR + "/" + KubernetesResources.TOKEN_KEY)
+        .withResources(AGENT_RESOURCES)
+        .withVolumeMounts(
+            mount(ARTIFACTS_VOLUME, paths().artifacts(), false),
+            mount(TOKEN_VOLUME, KubernetesResources.TOKEN_DIR, true))
+        .build());
+  }
+
+  static void ports(PodDecorator.Pod p) {
+    for (int port : p.spec().ports()) {
+      p.main().addToPorts(new ContainerPortBuilder().withName("port-" + port).withContainerPort(port)
+          .withProtocol("TCP").build());
+    }
+  }
+
+  private static io.fabric8.kubernetes.api.model.VolumeMount mount(String volume, String path, boolean readOnly) {
+    return new VolumeMountBuilder().withName(volume).withMountPath(path).withReadOnly(readOnly ? true : null).build();
+  }
+
+  /** Whole cores as "4", fractions in millicores. */
+  static String cpu(double cores) {
+    long millis = Math.round(cores * 1000);
+    return millis % 1000 == 0 ? Long.toString(millis / 1000) : millis + "m";
+  }
+
+  /** Binary units when they fit exactly ("30Gi"), bytes otherwise. */
+  static String memory(long bytes) {
+    String[] units = {"Ki", "Mi", "Gi", "Ti"};
+    String out = Long.toString(bytes);
+    long v = bytes;
+    for (String unit : units) {
+      if (v % 1024 != 0 || v == 0) {
+        break;
+      }
+      v /= 1024;
+      out = v + unit;
+    }
+    return out;
+  }
+}
