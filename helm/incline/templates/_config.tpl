@@ -1,7 +1,8 @@
 {{/*
 Spring configuration of job-service (mounted as /config/job-service.yaml). Secrets are not here:
 they come as environment variables from Secrets. Map keys that are not plain property names (node
-labels with "/" and team ids with "_") are written in Spring's bracket notation so they bind unchanged.
+labels: Spring drops the "/" of nvidia.com/gpu.product otherwise; team ids, to be safe) are written
+in Spring's bracket notation so that they bind unchanged.
 */}}
 {{- define "incline.config.jobService" -}}
 {{- $merged := mustMergeOverwrite (fromYaml (include "incline.config.jobService.base" .)) (deepCopy .Values.jobService.config) -}}
