@@ -378,6 +378,53 @@ class ChartTest {
     assertThat(replica.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
   }
 
+  @Test
+  void everyFieldIsKnownToTheKubernetesModel() {
+    // a misspelt field (readOnlyRootFileSystem) would land in additionalProperties and be ignored by the cluster
+    for (Chart chart : List.of(defaults, gpu)) {
+      for (var object : chart.objects) {
+        assertThat(unknownFields(object, object.getKind() + " " + object.getMetadata().getName()))
+            .as("fields the Kubernetes model does not know").isEmpty();
+      }
+    }
+  }
+
+  private static List<String> unknownFields(Object node, String path) {
+    List<String> unknown = new java.util.ArrayList<>();
+    if (node == null) {
+      return unknown;
+    }
+    if (node instanceof java.util.Collection<?> items) {
+      items.forEach(i -> unknown.addAll(unknownFields(i, path + "[]")));
+      return unknown;
+    }
+    if (node instanceof Map<?, ?> map) {
+      map.values().forEach(v -> unknown.addAll(unknownFields(v, path + "{}")));
+      return unknown;
+    }
+    if (!node.getClass().getPackageName().startsWith("io.fabric8.kubernetes.api.model")) {
+      return unknown;
+    }
+    for (var method : node.getClass().getMethods()) {
+      if (method.getParameterCount() != 0 || !method.getName().startsWith("get") || method.getDeclaringClass() == Object.class) {
+        continue;
+      }
+      try {
+        Object value = method.invoke(node);
+        if (method.getName().equals("getAdditionalProperties")) {
+          if (value instanceof Map<?, ?> extra && !extra.isEmpty()) {
+            unknown.add(path + ": " + extra.keySet());
+          }
+        } else {
+          unknown.addAll(unknownFields(value, path + "." + method.getName().substring(3)));
+        }
+      } catch (ReflectiveOperationException e) {
+        throw new AssertionError(e);
+      }
+    }
+    return unknown;
+  }
+
   private static Container container(Deployment deployment) {
     return deployment.getSpec().getTemplate().getSpec().getContainers().getFirst();
   }
