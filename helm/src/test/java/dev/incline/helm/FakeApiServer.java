@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The API server helm-java talks to while it renders the chart: unlike the helm CLI's {@code template},
@@ -17,6 +19,8 @@ import java.nio.file.Path;
  */
 final class FakeApiServer {
 
+  // kept referenced: java.util.logging holds loggers weakly, and a collected one forgets its level
+  private static final Logger MOCK_LOG = quiet(Logger.getLogger("io.fabric8.mockwebserver"));
   private static final KubernetesMockServer SERVER = start();
 
   private FakeApiServer() {}
@@ -32,6 +36,11 @@ final class FakeApiServer {
         .withPath("/api/v1/namespaces/" + secret.getMetadata().getNamespace() + "/secrets/" + secret.getMetadata().getName())
         .andReturn(200, secret)
         .once();
+  }
+
+  private static Logger quiet(Logger logger) {
+    logger.setLevel(Level.WARNING);
+    return logger;
   }
 
   private static KubernetesMockServer start() {
