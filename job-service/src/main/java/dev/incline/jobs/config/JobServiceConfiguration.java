@@ -3,12 +3,17 @@ package dev.incline.jobs.config;
 import dev.incline.compute.WorkloadRuntime;
 import dev.incline.compute.docker.DockerRuntime;
 import dev.incline.compute.docker.DockerRuntimeSettings;
+import dev.incline.compute.kubernetes.KubernetesRuntime;
 import dev.incline.compute.process.ProcessRuntime;
 import dev.incline.compute.process.ProcessRuntimeSettings;
 import dev.incline.compute.workspace.SafeArchive;
 import dev.incline.platform.idempotency.IdempotencyStore;
 import java.time.Clock;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -16,6 +21,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(KubernetesProperties.class)
 class JobServiceConfiguration {
 
   @Bean
@@ -44,5 +50,18 @@ class JobServiceConfiguration {
   WorkloadRuntime dockerRuntime(ComputeProperties compute, JobsProperties jobs) {
     return new DockerRuntime(new DockerRuntimeSettings(compute.dockerHost(), compute.workRoot(), compute.storageRoot(),
         limits(jobs)));
+  }
+
+  /**
+   * The cluster fabric8 finds by itself: {@code KUBECONFIG} or {@code ~/.kube/config}, or inside a pod
+   * its service account (system properties such as {@code kubernetes.master} override both). A
+   * {@link KubernetesClient} bean, when there is one (tests), is used instead. The runtime closes it.
+   */
+  @Bean
+  @ConditionalOnProperty(prefix = "incline.compute", name = "runtime", havingValue = "kubernetes")
+  WorkloadRuntime kubernetesRuntime(KubernetesProperties kubernetes, JobsProperties jobs,
+      ObjectProvider<KubernetesClient> client) {
+    KubernetesClient k8s = client.getIfAvailable(() -> new KubernetesClientBuilder().build());
+    return new KubernetesRuntime(k8s, kubernetes.settings(jobs.agentUrl()));
   }
 }

@@ -1,5 +1,6 @@
 package dev.incline.jobs.config;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -23,6 +24,8 @@ import org.springframework.util.unit.DataSize;
  * @param logs log and metric pipeline tuning
  * @param streams server-sent event streams
  * @param artifactLinkTtl lifetime of presigned artifact download links
+ * @param agentUrl where agents inside workloads reach this service (the kubernetes runtime's artifacts
+ *     sidecar), e.g. {@code http://incline-job-service.incline.svc:8081}; unset: no sidecar
  */
 @ConfigurationProperties("incline.jobs")
 public record JobsProperties(
@@ -38,7 +41,8 @@ public record JobsProperties(
     @DefaultValue Workspace workspace,
     @DefaultValue Logs logs,
     @DefaultValue Streams streams,
-    @DefaultValue("15m") Duration artifactLinkTtl) {
+    @DefaultValue("15m") Duration artifactLinkTtl,
+    URI agentUrl) {
 
   /**
    * @param maxArchiveSize largest upload accepted

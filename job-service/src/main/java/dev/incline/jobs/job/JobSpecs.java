@@ -5,6 +5,7 @@ import dev.incline.compute.WorkloadSpec;
 import dev.incline.jobs.machine.MachineType;
 import dev.incline.jobs.machine.MachineTypeCatalog;
 import dev.incline.platform.id.PublicId;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -20,6 +21,19 @@ public final class JobSpecs {
   public static WorkloadRef ref(Job job) {
     String id = PublicId.encode(JobView.PREFIX, job.getId());
     return new WorkloadRef(job.getTeamId(), WorkloadRef.Kind.JOB, job.getAttempt() == 0 ? id : id + "-" + job.getAttempt());
+  }
+
+  /** Past the service's own deadline, so that it is only a backstop. */
+  static final Duration ENGINE_DEADLINE_SLACK = Duration.ofMinutes(5);
+
+  /**
+   * The deadline the engine enforces, should this service be down when the job's time is up. The
+   * service's own deadline counts from the container's start and stops the job properly; an engine
+   * counts from the workload's creation (a Kubernetes Job's start includes scheduling and the image
+   * pull), so the engine's is later by a margin and never the one that normally ends a job.
+   */
+  static Duration engineDeadline(Job job) {
+    return Duration.ofSeconds(job.getMaxRuntimeSeconds()).plus(ENGINE_DEADLINE_SLACK);
   }
 
   public static WorkloadSpec workload(Job job, Map<String, String> env, List<Integer> ports, MachineType machine,
@@ -44,6 +58,7 @@ public final class JobSpecs {
         MachineTypeCatalog.resources(machine),
         ports,
         Map.of("incline.dev/job", PublicId.encode(JobView.PREFIX, job.getId())),
-        workspace);
+        workspace,
+        engineDeadline(job));
   }
 }

@@ -1,0 +1,150 @@
+package dev.incline.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.incline.compute.WorkloadRuntime;
+import dev.incline.compute.kubernetes.FakeKubelet;
+import dev.incline.compute.kubernetes.KubernetesRuntime;
+import dev.incline.platform.security.Caller;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A job through the REST API with {@code incline.compute.runtime=kubernetes}, on fabric8's mock API
+ * server where a {@link FakeKubelet} runs each Job: its pod prints chart lines, which must arrive as
+ * metrics (stored and over SSE) as they do from the local runtimes.
+ */
+class KubernetesRuntimeIT extends JobServiceTestBase {
+
+  static final FakeKubelet KUBELET = FakeKubelet.start();
+
+  static {
+    KUBELET.autopilot(job -> new FakeKubelet.Script(List.of(
+        "hello from the cluster",
+        "{\"chart\": \"loss\", \"y\": 0.5}",
+        "{\"chart\": \"loss\", \"y\": 0.25}"), 0));
+  }
+
+  @DynamicPropertySource
+  static void kubernetes(DynamicPropertyRegistry registry) {
+    registry.add("incline.compute.runtime", () -> "kubernetes");
+    registry.add("incline.compute.kubernetes.controller-namespace", () -> "incline-system");
+    registry.add("incline.compute.kubernetes.quota.default.gpus", () -> "2");
+    registry.add("incline.jobs.agent-url", () -> "http://incline-job-service.incline-system.svc:8081");
+  }
+
+  @TestConfiguration
+  static class MockCluster {
+    @Bean
+    KubernetesClient kubernetesClient() {
+      return KUBELET.newClient();
+    }
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    KUBELET.close();
+  }
+
+  @Autowired WorkloadRuntime runtime;
+
+  private final Caller kim = caller("team-kube");
+
+  private JsonNode awaitStatus(String id, String... statuses) throws Exception {
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+        .until(() -> List.of(statuses).contains(body(get(kim, "/api/v1/jobs/" + id)).get("status").asString()));
+    return body(get(kim, "/api/v1/jobs/" + id));
+  }
+
+  @Test
+  void aJobRunsOnTheClusterAndItsChartLinesBecomeMetrics() throws Exception {
+    assertThat(runtime).isInstanceOf(KubernetesRuntime.class);
+    String project = createProject(kim, "on-kubernetes");
+    HttpResponse<String> created = post(kim, "/api/v1/jobs",
+        json.writeValueAsString(Map.of("projectId", project, "command", "python train.py", "machineType", "C5")));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String id = body(created).get("id").asString();
+
+    List<String> metricsStream = readStream("/api/v1/jobs/" + id + "/metrics/stream", Duration.ofSeconds(60));
+
+    JsonNode done = awaitStatus(id, "Succeeded", "Failed");
+    assertThat(done.get("status").asString()).as(done.toString()).isEqualTo("Succeeded");
+    assertThat(done.get("exitCode").asInt()).isZero();
+
+    assertThat(get(kim, "/api/v1/jobs/" + id + "/logs").body().lines().toList())
+        .containsExactly("hello from the cluster");
+    JsonNode charts = body(get(kim, "/api/v1/jobs/" + id + "/metrics")).get("charts");
+    assertThat(charts.get("loss")).hasSize(2);
+    assertThat(charts.get("loss").get(1).get("y").asDouble()).isEqualTo(0.25);
+    assertThat(metricsStream).contains("event:end");
+    assertThat(String.join("\n", metricsStream)).contains("\"chart\":\"loss\"").contains("0.25");
+
+    // What the cluster was given: the team's namespace and quota, and the Job with the machine type's resources.
+    KubernetesClient api = KUBELET.admin();
+    String ns = "incline-team-kube";
+    assertThat(api.resourceQuotas().inNamespace(ns).withName("incline-quota").get().getSpec().getHard()
+        .get("requests.nvidia.com/gpu").getAmount()).isEqualTo("2");
+    assertThat(api.network().v1().networkPolicies().inNamespace(ns).withName("incline-isolation").get().getSpec()
+        .getIngress().getFirst().getFrom().get(1).getNamespaceSelector().getMatchLabels())
+        .containsEntry("kubernetes.io/metadata.name", "incline-system");
+    Job job = api.batch().v1().jobs().inNamespace(ns).list().getItems().stream()
+        .filter(j -> j.getMetadata().getLabels().get("incline.dev/job").equals(id)).findFirst().orElseThrow();
+    var main = job.getSpec().getTemplate().getSpec().getContainers().getFirst();
+    assertThat(main.getResources().getLimits().get("cpu").getAmount()).isEqualTo("4");
+    assertThat(main.getCommand()).containsExactly("/bin/sh", "-c", "python train.py");
+    assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(done.get("maxRuntimeSeconds").asLong() + 300);
+    assertThat(job.getSpec().getTemplate().getSpec().getInitContainers()).extracting(c -> c.getName())
+        .contains("artifacts");
+    assertThat(api.secrets().inNamespace(ns).withName(job.getMetadata().getName()).get().getStringData())
+        .containsKey("token");
+  }
+
+  @Test
+  void anotherTeamSeesNothingOfIt() throws Exception {
+    String project = createProject(kim, "private");
+    String id = body(post(kim, "/api/v1/jobs", json.writeValueAsString(Map.of("projectId", project, "command", "true"))))
+        .get("id").asString();
+    awaitStatus(id, "Succeeded", "Failed");
+    assertThat(get(caller("team-other"), "/api/v1/jobs/" + id).statusCode()).isEqualTo(404);
+    assertThat(KUBELET.admin().namespaces().withName("incline-team-other").get()).isNull();
+  }
+
+  /** Raw SSE lines until {@code event:end} (inclusive) or the deadline. */
+  private List<String> readStream(String path, Duration max) throws Exception {
+    HttpResponse<InputStream> response = http.send(request(kim, path).header("Accept", "text/event-stream")
+        .timeout(max).build(), HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(response.statusCode()).isEqualTo(200);
+    List<String> lines = new ArrayList<>();
+    long deadline = System.nanoTime() + max.toNanos();
+    try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+      String line;
+      boolean ending = false;
+      while (System.nanoTime() < deadline && (line = reader.readLine()) != null) {
+        lines.add(line);
+        ending |= line.equals("event:end");
+        if (ending && line.isEmpty()) {
+          break;
+        }
+      }
+    }
+    return lines;
+  }
+}
