@@ -18,7 +18,8 @@ import org.springframework.boot.context.properties.bind.Name;
  * @param agentImage image of the workspace init container and the artifacts sidecar
  * @param workloadClusterRole ClusterRole bound in each team namespace to job-service's ServiceAccount
  * @param controllerServiceAccount job-service's ServiceAccount
- * @param controllerNamespace job-service's namespace: the only other namespace team pods accept traffic from
+ * @param controllerNamespace job-service's namespace: the only other namespace team pods accept traffic
+ *     from; unset: the {@code POD_NAMESPACE} environment variable, else {@code incline}
  * @param ttlSecondsAfterFinished how long a finished Job and its pod stay on the cluster
  * @param gpuResource extended resource name of GPUs
  * @param gpuTaintKey taint of GPU nodes, tolerated by GPU workloads
@@ -34,7 +35,7 @@ public record KubernetesProperties(
     @DefaultValue("incline/incline-agent:0.1.0") String agentImage,
     @DefaultValue("incline-workloads") String workloadClusterRole,
     @DefaultValue("incline-job-service") String controllerServiceAccount,
-    @DefaultValue("${POD_NAMESPACE:incline}") String controllerNamespace,
+    String controllerNamespace,
     @DefaultValue("3600") long ttlSecondsAfterFinished,
     @DefaultValue("nvidia.com/gpu") String gpuResource,
     @DefaultValue("nvidia.com/gpu") String gpuTaintKey,
@@ -43,6 +44,14 @@ public record KubernetesProperties(
     @DefaultValue Kueue kueue,
     @DefaultValue Quotas quota,
     @DefaultValue("5m") Duration resync) {
+
+  public KubernetesProperties {
+    // Not a @DefaultValue: Spring does not resolve placeholders in those.
+    if (controllerNamespace == null || controllerNamespace.isBlank()) {
+      String pod = System.getenv("POD_NAMESPACE");
+      controllerNamespace = pod == null || pod.isBlank() ? "incline" : pod;
+    }
+  }
 
   /**
    * @param enabled label Jobs with the team's LocalQueue and create them suspended for Kueue to admit

@@ -74,4 +74,10 @@ class JobSpecsTest {
     assertThat(JobService.defaultName("$(weird)")).isEqualTo("weird");
     assertThat(JobService.defaultName("!!!")).isEqualTo("job");
   }
+
+  @Test
+  void theEngineDeadlineIsABackstopAfterTheServicesOwn() {
+    WorkloadSpec spec = JobSpecs.workload(job, Map.of(), List.of(), a100, null);
+    assertThat(spec.maxRuntime()).isEqualTo(java.time.Duration.ofSeconds(job.getMaxRuntimeSeconds()).plusMinutes(5));
+  }
 }
