@@ -206,6 +206,14 @@ spec:
         - name: tmp
           emptyDir:
             sizeLimit: 1Gi
+      # replicas on different nodes where possible, so that one node's loss leaves the service up
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: kubernetes.io/hostname
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector:
+            matchLabels:
+              {{- include "incline.selectorLabels" (dict "root" $root "component" .name) | nindent 14 }}
       {{- with .service.nodeSelector }}
       nodeSelector:
         {{- toYaml . | nindent 8 }}

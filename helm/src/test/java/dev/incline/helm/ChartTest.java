@@ -74,6 +74,9 @@ class ChartTest {
       assertThat(m.getResource().getTarget().getAverageUtilization()).isEqualTo(70);
     });
 
+    assertThat(deployment.getSpec().getTemplate().getSpec().getTopologySpreadConstraints()).singleElement()
+        .satisfies(t -> assertThat(t.getLabelSelector().getMatchLabels()).isEqualTo(selector));
+
     PodDisruptionBudget pdb = defaults.get(PodDisruptionBudget.class, name);
     assertThat(pdb.getSpec().getSelector().getMatchLabels()).isEqualTo(selector);
     assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
