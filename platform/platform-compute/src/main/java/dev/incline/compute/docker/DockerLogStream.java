@@ -6,13 +6,11 @@ import com.github.dockerjava.api.model.Frame;
 import dev.incline.compute.LogLine;
 import dev.incline.compute.logs.StampedPosition;
 import dev.incline.compute.LogStream;
+import dev.incline.compute.logs.LineQueue;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,9 +23,8 @@ import org.slf4j.LoggerFactory;
 final class DockerLogStream implements LogStream {
 
   private static final Logger log = LoggerFactory.getLogger(DockerLogStream.class);
-  static final int QUEUE_LINES = 256;
+  static final int QUEUE_LINES = LineQueue.CAPACITY;
   private static final int MAX_FAILURES = 5;
-  private static final long POLL_SLICE_MS = 50;
   /** Between attempts while the container is being prepared, or after the engine ended a stream early. */
   private static final long WAIT_MS = 250;
 
@@ -40,10 +37,9 @@ final class DockerLogStream implements LogStream {
     boolean mayWriteMore();
   }
 
-  private final BlockingQueue<LogLine> queue = new ArrayBlockingQueue<>(QUEUE_LINES);
+  private final LineQueue queue = new LineQueue();
   private final Source source;
   private final String name;
-  private volatile boolean finished;
   private volatile boolean closed;
   private volatile Session session;
   private Thread supervisor;
@@ -102,48 +98,29 @@ final class DockerLogStream implements LogStream {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      finished = true;
+      queue.finish();
     }
   }
 
   /** Blocks while the queue is full: that is the back pressure on the engine's stream. */
   private void put(LogLine line) {
-    try {
-      while (!closed) {
-        if (queue.offer(line, 100, TimeUnit.MILLISECONDS)) {
-          return;
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while queueing a log line", e);
-    }
+    queue.put(line);
   }
 
   @Override
   public LogLine next(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!closed) {
-      // Read the flag before polling: a line queued before the producer finished is then surely seen.
-      boolean done = finished;
-      long left = deadline - System.nanoTime();
-      LogLine line = queue.poll(Math.max(0, Math.min(left, TimeUnit.MILLISECONDS.toNanos(POLL_SLICE_MS))),
-          TimeUnit.NANOSECONDS);
-      if (line != null || done || left <= 0) {
-        return line;
-      }
-    }
-    return null;
+    return queue.next(timeout);
   }
 
   @Override
   public boolean ended() {
-    return closed || (finished && queue.isEmpty());
+    return queue.ended();
   }
 
   @Override
   public void close() {
     closed = true;
+    queue.close();
     Session current = session;
     if (current != null) {
       current.close();
@@ -151,8 +128,6 @@ final class DockerLogStream implements LogStream {
     if (supervisor != null) {
       supervisor.interrupt();
     }
-    finished = true;
-    queue.clear();
   }
 
   /** One request to the engine: frames into the parser, then done. */
