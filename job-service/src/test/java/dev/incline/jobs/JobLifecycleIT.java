@@ -152,4 +152,14 @@ class JobLifecycleIT extends JobServiceTestBase {
     assertThat(forged.statusCode()).isEqualTo(401);
     assertThat(get(alice, "/api/v1/machine-types").body()).contains("A100", "memoryGiB");
   }
+
+  @org.springframework.beans.factory.annotation.Autowired dev.incline.jobs.machine.MachineTypeCatalog catalog;
+
+  @Test
+  void theBuiltInCatalogKeepsNodeLabelKeysIntact() {
+    // Spring drops '/' and '.' from unbracketed map keys: the YAML must quote them as "[...]".
+    assertThat(catalog.find("A100").orElseThrow().nodeSelector())
+        .containsEntry("nvidia.com/gpu.product", "NVIDIA-A100-SXM4-40GB");
+    assertThat(catalog.find("C3").orElseThrow().nodeSelector()).isEmpty();
+  }
 }
