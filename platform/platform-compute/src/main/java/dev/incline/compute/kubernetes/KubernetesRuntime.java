@@ -191,7 +191,7 @@ public final class KubernetesRuntime implements WorkloadRuntime, AutoCloseable {
     converge(desired, true);
     // The RoleBinding first: in a new namespace it is what lets the control plane create the rest.
     converge(RoleBindingManifest.controller(settings, team), true);
-    converge(ResourceQuotaManifest.quota(settings, team), true);
+    whileBindingPropagates(() -> converge(ResourceQuotaManifest.quota(settings, team), true));
     converge(NetworkPolicyManifest.isolation(settings, team), true);
     // Only created, never patched: a claim's spec is immutable but for growing, which is an admin's call.
     converge(StorageManifest.teamStorage(settings, team), false);
@@ -210,6 +210,30 @@ public final class KubernetesRuntime implements WorkloadRuntime, AutoCloseable {
     informers(ns);
     readyTeams.add(team);
     log.info("team {} is ready in namespace {}", team, ns);
+  }
+
+  /**
+   * Runs the first call that needs the RoleBinding just made, retrying "forbidden" for a few seconds:
+   * the API server's authorizer may not see a new binding at once, and a team's first job must not
+   * fail for that.
+   */
+  private void whileBindingPropagates(Runnable call) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        call.run();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 403 || attempt >= 10) {
+          throw e;
+        }
+        try {
+          Thread.sleep(100L * attempt);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
   }
 
   private void checkTeam(Namespace namespace, String team) {

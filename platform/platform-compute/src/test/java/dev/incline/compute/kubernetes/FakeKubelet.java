@@ -85,6 +85,11 @@ public final class FakeKubelet implements AutoCloseable {
     return "http://" + server.getHostName() + ":" + server.getPort();
   }
 
+  /** For expectations that play an API server's refusals ({@code server().expect()...}). */
+  public KubernetesMockServer server() {
+    return server;
+  }
+
   public KubernetesClient admin() {
     return admin;
   }

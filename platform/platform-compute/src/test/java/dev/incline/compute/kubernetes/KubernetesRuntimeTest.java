@@ -371,4 +371,13 @@ class KubernetesRuntimeTest {
     assertThatThrownBy(() -> newRuntime(sameNames).apply(spec(ref("team_ccc"), List.of())))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("belongs to team team-ccc");
   }
+
+  @Test
+  void aNewBindingNotYetSeenByTheAuthorizerIsWaitedFor() {
+    WorkloadRef ref = ref("team_new");
+    kubelet.server().expect().post().withPath("/api/v1/namespaces/incline-team-new/resourcequotas")
+        .andReturn(403, "{\"kind\":\"Status\",\"code\":403,\"reason\":\"Forbidden\"}").times(2);
+    assertThat(runtime.apply(spec(ref, List.of()))).isEqualTo(ApplyResult.CREATED);
+    assertThat(api.resourceQuotas().inNamespace("incline-team-new").withName("incline-quota").get()).isNotNull();
+  }
 }
