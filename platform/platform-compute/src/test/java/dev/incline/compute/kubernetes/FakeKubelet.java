@@ -40,6 +40,8 @@ import java.util.regex.Pattern;
  */
 public final class FakeKubelet implements AutoCloseable {
 
+  /** Kept referenced: java.util.logging holds loggers weakly, and a collected one forgets its level. */
+  private static final java.util.logging.Logger MOCK_LOG = quiet(java.util.logging.Logger.getLogger("io.fabric8.mockwebserver"));
   private static final Pattern LOG_PATH = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log(\\?.*)?");
 
   private final KubernetesMockServer server;
@@ -52,6 +54,12 @@ public final class FakeKubelet implements AutoCloseable {
   private volatile Thread autopilot;
 
   record Line(Instant time, String text) {}
+
+  /** The mock server logs every request at INFO; the tests' output should show what went wrong instead. */
+  private static java.util.logging.Logger quiet(java.util.logging.Logger logger) {
+    logger.setLevel(java.util.logging.Level.WARNING);
+    return logger;
+  }
 
   private FakeKubelet() {
     Map<io.fabric8.mockwebserver.ServerRequest, java.util.Queue<io.fabric8.mockwebserver.ServerResponse>> responses =
