@@ -28,8 +28,12 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
   /** The verified key's id, for rate limits and audit. */
   public static final String KEY_ID = ApiKeyAuthenticationFilter.class.getName() + ".keyId";
 
+  private static final long TOUCH_EVERY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+
   private final AccountStore store;
   private final KeyCache cache;
+  /** When this replica last recorded each key's use: {@code last_used_at} is minute-grained. */
+  private final java.util.Map<java.util.UUID, Long> touched = new java.util.concurrent.ConcurrentHashMap<>();
 
   ApiKeyAuthenticationFilter(AccountStore store, KeyCache cache) {
     this.store = store;
@@ -72,8 +76,18 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
     request.setAttribute(Caller.ATTRIBUTE, new Caller(PublicId.encode(Ids.TEAM, p.teamId()), p.teamName(),
         PublicId.encode(Ids.USER, p.userId()), p.role(), p.platformAdmin()));
     request.setAttribute(KEY_ID, p.keyId());
-    Thread.ofVirtual().start(() -> store.touchKey(p.keyId()));
+    touch(p.keyId());
     chain.doFilter(request, response);
+  }
+
+  private void touch(java.util.UUID keyId) {
+    long now = System.nanoTime();
+    Long last = touched.get(keyId);
+    if (last != null && now - last < TOUCH_EVERY_NANOS) {
+      return;
+    }
+    touched.put(keyId, now);
+    Thread.ofVirtual().start(() -> store.touchKey(keyId));
   }
 
   static String secret(HttpServletRequest request) {

@@ -60,7 +60,7 @@ public record JobsProperties(
    */
   public record Logs(
       @DefaultValue("25ms") Duration flushInterval,
-      @DefaultValue("5000") int batchSize) {}
+      @DefaultValue("20000") int batchSize) {}
 
   /**
    * @param heartbeat interval of SSE comment heartbeats that keep proxies from closing idle streams

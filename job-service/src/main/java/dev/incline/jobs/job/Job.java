@@ -16,7 +16,20 @@ import java.util.UUID;
 @Entity
 @Table(name = "job")
 @org.hibernate.annotations.DynamicUpdate
-public class Job {
+public class Job implements org.springframework.data.domain.Persistable<UUID> {
+
+  /** Ids are assigned before saving: without this, save() would SELECT first to tell new from old. */
+  @jakarta.persistence.Transient private boolean isNew = true;
+
+  @Override
+  public UUID getId() { return id; }
+
+  @Override
+  public boolean isNew() { return isNew; }
+
+  @jakarta.persistence.PostLoad
+  @jakarta.persistence.PostPersist
+  void markNotNew() { isNew = false; }
 
   @Id private UUID id;
   @Column(name = "team_id", nullable = false) private String teamId;
@@ -108,7 +121,6 @@ public class Job {
     updatedAt = now;
   }
 
-  public UUID getId() { return id; }
   public String getTeamId() { return teamId; }
   public UUID getProjectId() { return projectId; }
   public String getName() { return name; }

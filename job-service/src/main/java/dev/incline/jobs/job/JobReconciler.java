@@ -218,6 +218,9 @@ public class JobReconciler implements SmartLifecycle {
     update(job.getId(), j -> transition(j, JobStatus.PROVISIONING, null));
     try {
       runtime.apply(spec);
+      // Follow from the start: waiting for a pass to observe Running delayed a job's first lines
+      // by a reconcile interval (docs/performance.md, section 2).
+      followers.ensure(job.getId(), ref);
       Counter.builder(STARTED_METRIC).tag("runtime", runtime.name()).register(registry).increment();
     } catch (RuntimeException e) {
       log.info("job {} could not start", ref.id(), e);

@@ -101,7 +101,9 @@ public final class ProcessRuntime implements WorkloadRuntime {
       env.clear();
       env.putAll(environment(spec, run, storage));
       Process process = pb.start();
-      Instant started = process.info().startInstant().orElse(Instant.now());
+      // Not process.info().startInstant(): Linux derives it from whole-second boot time, so it can
+      // be up to a second early, even before the job was created.
+      Instant started = Instant.now();
       Path tmp = run.root().resolve("pid.tmp");
       Files.writeString(tmp, process.pid() + " " + started.toEpochMilli());
       Files.move(tmp, run.pid(), StandardCopyOption.ATOMIC_MOVE);
