@@ -76,7 +76,7 @@ public final class JobStatusMapper {
       Instant finished = finishedAt(job, failed.get());
       String reason = stopRequested ? STOPPED
           : "DeadlineExceeded".equals(failed.get().getReason()) ? DEADLINE
-          : initFailure(pod).orElse(message(failed.get()));
+          : initFailure(pod).or(() -> podFailure(pod)).orElse(message(failed.get()));
       return new WorkloadStatus(Phase.FAILED, null, reason, started, finished, Map.of());
     }
     boolean suspended = Boolean.TRUE.equals(job.getSpec().getSuspend());
@@ -95,9 +95,9 @@ public final class JobStatusMapper {
     if (state != null && state.getRunning() != null) {
       return new WorkloadStatus(Phase.RUNNING, null, null, started, null, endpoints(job));
     }
-    Optional<String> initFailure = initFailure(pod);
-    if (initFailure.isPresent()) {
-      return new WorkloadStatus(Phase.FAILED, null, initFailure.get(), null, null, Map.of());
+    Optional<String> failure = initFailure(pod).or(() -> podFailure(pod));
+    if (failure.isPresent()) {
+      return new WorkloadStatus(Phase.FAILED, null, failure.get(), null, null, Map.of());
     }
     return pending(waitingReason(pod));
   }
@@ -139,6 +139,19 @@ public final class JobStatusMapper {
     Integer exit = workspace.getState().getTerminated().getExitCode();
     return exit == null || exit == 0 ? Optional.empty()
         : Optional.of("fetching the workspace failed (" + ExitCodes.describe(exit) + ")");
+  }
+
+  /** The pod failed as a whole, its main container never ending on its own: evicted by the node, mostly. */
+  static Optional<String> podFailure(Pod pod) {
+    if (pod == null || pod.getStatus() == null || !"Failed".equals(pod.getStatus().getPhase())) {
+      return Optional.empty();
+    }
+    String reason = pod.getStatus().getReason();
+    String message = pod.getStatus().getMessage();
+    if (reason == null && message == null) {
+      return Optional.of("the pod failed");
+    }
+    return Optional.of(reason == null ? message : message == null ? reason : reason + ": " + message);
   }
 
   private static WorkloadStatus pending(String reason) {

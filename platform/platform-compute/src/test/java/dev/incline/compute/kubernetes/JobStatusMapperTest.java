@@ -77,4 +77,16 @@ class JobStatusMapperTest {
     assertThat(stopped.phase()).isEqualTo(Phase.FAILED);
     assertThat(stopped.reason()).isEqualTo("stopped before it started");
   }
+
+  @Test
+  void anEvictedPodSaysWhy() {
+    Pod evicted = new PodBuilder().withNewMetadata().withName("p").endMetadata().withNewStatus().withPhase("Failed")
+        .withReason("Evicted").withMessage("The node was low on resource: memory.").endStatus().build();
+    WorkloadStatus status = JobStatusMapper.status(job(false, "Failed", "BackoffLimitExceeded", Map.of()), List.of(evicted),
+        false);
+    assertThat(status.phase()).isEqualTo(Phase.FAILED);
+    assertThat(status.reason()).isEqualTo("Evicted: The node was low on resource: memory.");
+    assertThat(JobStatusMapper.status(job(false, null, null, Map.of()), List.of(evicted), false).reason())
+        .isEqualTo("Evicted: The node was low on resource: memory.");
+  }
 }
