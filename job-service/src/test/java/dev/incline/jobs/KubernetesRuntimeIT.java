@@ -37,10 +37,13 @@ class KubernetesRuntimeIT extends JobServiceTestBase {
   static final FakeKubelet KUBELET = FakeKubelet.start();
 
   static {
-    KUBELET.autopilot(job -> new FakeKubelet.Script(List.of(
-        "hello from the cluster",
-        "{\"chart\": \"loss\", \"y\": 0.5}",
-        "{\"chart\": \"loss\", \"y\": 0.25}"), 0));
+    KUBELET.autopilot(job -> job.getSpec().getTemplate().getSpec().getContainers().getFirst().getCommand()
+        .contains("sleep infinity")
+        ? new FakeKubelet.Script(List.of("started", "still going"), 0, true)
+        : new FakeKubelet.Script(List.of(
+            "hello from the cluster",
+            "{\"chart\": \"loss\", \"y\": 0.5}",
+            "{\"chart\": \"loss\", \"y\": 0.25}"), 0));
   }
 
   @DynamicPropertySource
@@ -125,6 +128,22 @@ class KubernetesRuntimeIT extends JobServiceTestBase {
     awaitStatus(id, "Succeeded", "Failed");
     assertThat(get(caller("team-other"), "/api/v1/jobs/" + id).statusCode()).isEqualTo(404);
     assertThat(KUBELET.admin().namespaces().withName("incline-team-other").get()).isNull();
+  }
+
+  @Test
+  void aStoppedJobIsStoppedAndKeepsItsLogs() throws Exception {
+    String project = createProject(kim, "stopping");
+    String id = body(post(kim, "/api/v1/jobs", json.writeValueAsString(Map.of("projectId", project,
+        "command", "sleep infinity")))).get("id").asString();
+    awaitStatus(id, "Running");
+    await().atMost(Duration.ofSeconds(30))
+        .until(() -> get(kim, "/api/v1/jobs/" + id + "/logs").body().contains("still going"));
+    assertThat(post(kim, "/api/v1/jobs/" + id + "/stop", "").statusCode()).isLessThan(300);
+    JsonNode done = awaitStatus(id, "Stopped", "Failed", "Succeeded");
+    assertThat(done.get("status").asString()).as(done.toString()).isEqualTo("Stopped");
+    assertThat(get(kim, "/api/v1/jobs/" + id + "/logs").body().lines().toList()).containsExactly("started", "still going");
+    assertThat(KUBELET.admin().pods().inNamespace("incline-team-kube").list().getItems())
+        .noneMatch(p -> id.equals(p.getMetadata().getLabels().get("incline.dev/job")));
   }
 
   /** Raw SSE lines until {@code event:end} (inclusive) or the deadline. */

@@ -261,40 +261,61 @@ public final class FakeKubelet implements AutoCloseable {
 
   // ------------------------------------------------------------ autopilot
 
-  /** What the autopilot's main container does: its log lines and exit code. */
-  public record Script(List<String> lines, int exitCode) {}
+  /**
+   * What the autopilot's main container does: prints its lines, then exits with its code, or, when
+   * {@code untilStopped}, runs until its pod is deleted (what {@code stop} does).
+   */
+  public record Script(List<String> lines, int exitCode, boolean untilStopped) {
+    public Script(List<String> lines, int exitCode) {
+      this(lines, exitCode, false);
+    }
+  }
 
   /**
-   * Runs every unsuspended Job that has no pod yet: a pod, Running, the script's lines printed, then
-   * terminated with its exit code. For tests that drive the runtime through a service.
+   * Runs every unsuspended Job that has no pod yet, each on its own thread: a pod, Running, the
+   * script's lines printed, then terminated with its exit code. For tests that drive the runtime
+   * through a service.
    */
   public void autopilot(Function<Job, Script> scripts) {
     autopilot = Thread.ofPlatform().daemon().name("fake-kubelet").start(() -> {
-      java.util.Set<String> done = ConcurrentHashMap.newKeySet();
+      java.util.Set<String> started = ConcurrentHashMap.newKeySet();
       while (!Thread.currentThread().isInterrupted()) {
         try {
           for (Job job : admin.batch().v1().jobs().inAnyNamespace().list().getItems()) {
             String key = job.getMetadata().getNamespace() + "/" + job.getMetadata().getName();
-            if (Boolean.TRUE.equals(job.getSpec().getSuspend()) || !done.add(key)) {
-              continue;
+            if (!Boolean.TRUE.equals(job.getSpec().getSuspend()) && started.add(key)) {
+              Thread.ofVirtual().name("fake-pod-" + key).start(() -> run(job, scripts.apply(job)));
             }
-            Pod pod = createPod(job.getMetadata().getNamespace(), job.getMetadata().getName());
-            pod = running(pod);
-            Script script = scripts.apply(job);
-            for (String line : script.lines()) {
-              print(pod, line);
-              Thread.sleep(20);
-            }
-            terminate(pod, script.exitCode(), script.exitCode() == 0 ? "Completed" : "Error");
           }
           Thread.sleep(100);
         } catch (InterruptedException e) {
           return;
         } catch (RuntimeException e) {
-          // the API server is going away with the test; or a Job was deleted meanwhile
+          // the API server is going away with the test
         }
       }
     });
+  }
+
+  private void run(Job job, Script script) {
+    try {
+      Pod pod = running(createPod(job.getMetadata().getNamespace(), job.getMetadata().getName()));
+      for (String line : script.lines()) {
+        print(pod, line);
+        Thread.sleep(20);
+      }
+      if (script.untilStopped()) {
+        while (pod(pod) != null) {
+          Thread.sleep(50);
+        }
+        return; // deleted: the Job controller's part (failing the Job) is not needed for the runtime's status
+      }
+      terminate(pod, script.exitCode(), script.exitCode() == 0 ? "Completed" : "Error");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      // deleted meanwhile, or the API server is going away with the test
+    }
   }
 
   public List<Pod> pods(String ns) {
