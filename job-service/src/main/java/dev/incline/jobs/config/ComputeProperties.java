@@ -17,7 +17,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("incline.compute")
 public record ComputeProperties(
     @DefaultValue("process") String runtime,
-    @DefaultValue("${user.home}/.incline/runs") Path workRoot,
-    @DefaultValue("${user.home}/.incline/storage") Path storageRoot,
+    Path workRoot,
+    Path storageRoot,
     @DefaultValue("/usr/local/bin:/usr/bin:/bin") String processPath,
-    @DefaultValue("unix:///var/run/docker.sock") URI dockerHost) {}
+    @DefaultValue("unix:///var/run/docker.sock") URI dockerHost) {
+
+  // Defaults in code: Spring does not resolve ${user.home} inside @DefaultValue.
+  public ComputeProperties {
+    Path home = Path.of(System.getProperty("user.home"), ".incline");
+    workRoot = workRoot != null ? workRoot : home.resolve("runs");
+    storageRoot = storageRoot != null ? storageRoot : home.resolve("storage");
+  }
+}

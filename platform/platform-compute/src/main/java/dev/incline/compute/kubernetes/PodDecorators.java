@@ -182,7 +182,9 @@ final class PodDecorators {
         .withNewSecret()
           .withSecretName(KubernetesResources.name(spec.ref()))
           .addNewItem().withKey(KubernetesResources.TOKEN_KEY).withPath(KubernetesResources.TOKEN_KEY).endItem()
-          .withDefaultMode(0400)
+          // 0444, not 0400: the agent image runs as a non-root user (10001) and the Secret's files
+          // belong to root; only this sidecar mounts the volume, so nothing else in the pod reads it.
+          .withDefaultMode(0444)
         .endSecret()
         .build());
     p.pod().addToInitContainers(new ContainerBuilder()
