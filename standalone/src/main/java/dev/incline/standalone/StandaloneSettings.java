@@ -11,7 +11,9 @@ import java.util.Map;
  * @param home data directory ({@code INCLINE_HOME}, default {@code ~/.incline})
  * @param bind address the gateway listens on ({@code INCLINE_BIND}, default loopback)
  * @param port gateway port ({@code INCLINE_PORT}, default 8080)
- * @param runtime {@code process} or {@code docker} ({@code INCLINE_RUNTIME})
+ * @param runtime {@code process}, {@code docker} or {@code kubernetes} ({@code INCLINE_RUNTIME}); the
+ *     last uses the current kubeconfig, for developing against a cluster (workspaces and artifacts
+ *     then need an S3 endpoint the cluster can reach: see docs/operations/kubernetes.md)
  * @param bootstrapApiKey fixed admin key ({@code INCLINE_BOOTSTRAP_API_KEY}), or null for a random one
  */
 record StandaloneSettings(Path home, String bind, int port, String runtime, String bootstrapApiKey) {
@@ -19,8 +21,8 @@ record StandaloneSettings(Path home, String bind, int port, String runtime, Stri
   static StandaloneSettings from(Map<String, String> env) {
     String home = env.getOrDefault("INCLINE_HOME", System.getProperty("user.home") + "/.incline");
     String runtime = env.getOrDefault("INCLINE_RUNTIME", "process").toLowerCase(Locale.ROOT);
-    if (!runtime.equals("process") && !runtime.equals("docker")) {
-      throw new IllegalArgumentException("INCLINE_RUNTIME must be process or docker, not " + runtime);
+    if (!runtime.equals("process") && !runtime.equals("docker") && !runtime.equals("kubernetes")) {
+      throw new IllegalArgumentException("INCLINE_RUNTIME must be process, docker or kubernetes, not " + runtime);
     }
     int port;
     try {
