@@ -41,6 +41,7 @@ class GatewayIT {
   static final String ADMIN_KEY = "test-admin-key-0123456789abcdef";
   static final Path KEY_FILE = Path.of("target", "gateway-it-" + System.nanoTime(), "admin-api-key").toAbsolutePath();
   static final Map<String, Map<String, List<String>>> upstreamRequests = new ConcurrentHashMap<>();
+  static final List<String> upstreamRawUris = new java.util.concurrent.CopyOnWriteArrayList<>();
   static final HttpServer upstream = upstream();
 
   static HttpServer upstream() {
@@ -49,6 +50,7 @@ class GatewayIT {
       server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
       server.createContext("/api/v1/jobs", exchange -> {
         upstreamRequests.put(exchange.getRequestURI().getPath(), Map.copyOf(exchange.getRequestHeaders()));
+        upstreamRawUris.add(exchange.getRequestURI().toString());
         if (exchange.getRequestURI().getPath().endsWith("/logs")) {
           exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
           exchange.sendResponseHeaders(200, 0);
@@ -203,6 +205,21 @@ class GatewayIT {
     Caller caller = InternalTokens.toCaller(decoded);
     assertThat(caller.teamName()).isEqualTo("default");
     assertThat(caller.teamId()).startsWith("team_");
+  }
+
+  /**
+   * A job's ports proxy (job-service) relies on the rest of the path and the query arriving as sent.
+   * The gateway rebuilds the query from decoded parameters, so a literal {@code +} arrives as
+   * {@code %20}: the same value to a form decoder, which is what servers use on a query.
+   */
+  @Test
+  void pathAndQueryReachTheServiceUnchanged() throws Exception {
+    String path = "/api/v1/jobs/job_1/ports/6006/data/a%20b/c.txt?run=x%2Fy&sum=1%2B1&tag=a%20b&tag=c&empty=";
+    HttpResponse<String> r = call("GET", path, ADMIN_KEY, null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(upstreamRawUris).contains(path);
+    call("GET", "/api/v1/jobs/job_1/ports/6006/?q=a+b", ADMIN_KEY, null);
+    assertThat(upstreamRawUris).contains("/api/v1/jobs/job_1/ports/6006/?q=a%20b");
   }
 
   @Test

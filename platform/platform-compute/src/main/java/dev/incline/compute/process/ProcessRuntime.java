@@ -24,6 +24,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +66,8 @@ public final class ProcessRuntime implements WorkloadRuntime {
     Path stopRequested() { return root.resolve("stop_requested"); }
     Path command() { return root.resolve("command.sh"); }
     Path wrapper() { return root.resolve("run.sh"); }
+    /** The exposed ports, one a line: observe() needs them after a restart, when the spec is gone. */
+    Path ports() { return root.resolve("ports"); }
   }
 
   RunDir dir(WorkloadRef ref) {
@@ -91,6 +95,7 @@ public final class ProcessRuntime implements WorkloadRuntime {
       Files.createDirectories(run.workspace());
       Files.writeString(run.command(), commandScript(spec.command()));
       Files.writeString(run.wrapper(), WRAPPER);
+      Files.writeString(run.ports(), spec.ports().stream().map(p -> p + "\n").collect(Collectors.joining()));
 
       ProcessBuilder pb = new ProcessBuilder("setsid", "/bin/sh", run.wrapper().toString(), run.root().toString())
           .directory(run.workspace().toFile())
@@ -172,7 +177,7 @@ public final class ProcessRuntime implements WorkloadRuntime {
             : new WorkloadStatus(Phase.FAILED, code, describeExit(code), started, finished, Map.of());
       }
       if (alive(Long.parseLong(pid[0]), started)) {
-        return new WorkloadStatus(Phase.RUNNING, null, null, started, null, Map.of());
+        return new WorkloadStatus(Phase.RUNNING, null, null, started, null, endpoints(run));
       }
       // The wrapper itself was killed (SIGKILL, machine reboot): the command's exit code is lost.
       return new WorkloadStatus(Phase.FAILED, null, "the process was killed before it could report an exit code",
@@ -191,6 +196,21 @@ public final class ProcessRuntime implements WorkloadRuntime {
       return Optional.empty();
     }
     return Optional.of(Integer.parseInt(Files.readString(run.exitCode()).trim()));
+  }
+
+  /** Each exposed port at 127.0.0.1: a process listens on the host itself, with no port mapping. */
+  private static Map<Integer, URI> endpoints(RunDir run) throws IOException {
+    if (!Files.exists(run.ports())) {
+      return Map.of(); // started before ports were recorded
+    }
+    Map<Integer, URI> out = new TreeMap<>();
+    for (String line : Files.readAllLines(run.ports())) {
+      if (!line.isBlank()) {
+        int port = Integer.parseInt(line.strip());
+        out.put(port, endpoint(port));
+      }
+    }
+    return out;
   }
 
   /** Alive, and the same process: a pid reused after a reboot has another start time. */

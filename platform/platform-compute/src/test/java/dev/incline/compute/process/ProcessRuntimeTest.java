@@ -7,10 +7,14 @@ import dev.incline.compute.Phase;
 import dev.incline.compute.WorkloadRef;
 import dev.incline.compute.WorkloadRuntime;
 import dev.incline.compute.WorkloadRuntimeContract;
+import dev.incline.compute.WorkloadSpec;
 import dev.incline.compute.workspace.SafeArchive;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,6 +92,24 @@ class ProcessRuntimeTest extends WorkloadRuntimeContract {
     new ProcessBuilder("kill", "-KILL", "--", "-" + pid).start().waitFor();
     await().atMost(Duration.ofSeconds(10)).until(() -> runtime.observe(ref).phase() == Phase.FAILED);
     assertThat(runtime.observe(ref).reason()).contains("killed");
+  }
+
+  @Test
+  void reportsExposedPortsOnTheHostAlsoAfterARestart() throws Exception {
+    WorkloadRef ref = ref();
+    WorkloadSpec base = spec(ref, "sleep 60", null);
+    runtime.apply(new WorkloadSpec(base.ref(), base.projectId(), base.image(), base.command(), base.env(),
+        base.secretEnv(), base.resources(), List.of(6006, 8080), base.labels(), base.workspace()));
+    await().until(() -> runtime.observe(ref).phase() == Phase.RUNNING);
+    Map<Integer, URI> expected = Map.of(6006, URI.create("http://127.0.0.1:6006"), 8080, URI.create("http://127.0.0.1:8080"));
+    assertThat(runtime.observe(ref).endpoints()).isEqualTo(expected);
+
+    // The spec is gone after a restart: the ports come from the run directory.
+    ProcessRuntime restarted = new ProcessRuntime(new ProcessRuntimeSettings(root.resolve("runs"), root.resolve("storage"),
+        "/usr/bin:/bin", SafeArchive.Limits.defaults()));
+    assertThat(restarted.observe(ref).endpoints()).isEqualTo(expected);
+    runtime.stop(ref, Duration.ofSeconds(1));
+    assertThat(awaitFinished(ref).endpoints()).isEmpty();
   }
 
   @Test
