@@ -1,15 +1,10 @@
 package dev.incline.jobs.agent;
 
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
+import dev.incline.platform.security.HmacJwt;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import dev.incline.jobs.job.Job;
 import dev.incline.jobs.job.JobSecrets;
 import dev.incline.jobs.job.JobService;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,9 +12,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import javax.crypto.spec.SecretKeySpec;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
-import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtClaimNames;
 import org.springframework.security.oauth2.jwt.JwtClaimValidator;
@@ -46,22 +39,12 @@ public final class JobTokens implements JobSecrets {
     }
   }
 
-  private final MACSigner signer;
-  private final SecretKeySpec key;
+  private final HmacJwt hmac;
   private final Duration grace;
   private final Clock clock;
 
   public JobTokens(String secret, Duration grace, Clock clock) {
-    byte[] bytes = secret == null ? new byte[0] : secret.getBytes(StandardCharsets.UTF_8);
-    if (bytes.length < 32) {
-      throw new IllegalArgumentException("incline.internal-token.secret must be at least 32 bytes");
-    }
-    try {
-      this.signer = new MACSigner(bytes);
-    } catch (JOSEException e) {
-      throw new IllegalArgumentException(e);
-    }
-    this.key = new SecretKeySpec(bytes, "HmacSHA256");
+    this.hmac = new HmacJwt(secret);
     this.grace = grace;
     this.clock = clock;
   }
@@ -83,13 +66,7 @@ public final class JobTokens implements JobSecrets {
         .issueTime(Date.from(now))
         .expirationTime(Date.from(now.plus(ttl)))
         .build();
-    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
-    try {
-      jwt.sign(signer);
-    } catch (JOSEException e) {
-      throw new IllegalStateException("cannot sign a job token", e);
-    }
-    return jwt.serialize();
+    return hmac.sign(claims);
   }
 
   @Override
@@ -99,7 +76,7 @@ public final class JobTokens implements JobSecrets {
 
   /** Verifies signature, issuer, audience and expiry, and that the token names a team and a job. */
   public JwtDecoder decoder() {
-    NimbusJwtDecoder decoder = NimbusJwtDecoder.withSecretKey(key).macAlgorithm(MacAlgorithm.HS256).build();
+    NimbusJwtDecoder decoder = hmac.decoder();
     decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(
         JwtValidators.createDefaultWithIssuer(ISSUER),
         new JwtClaimValidator<List<String>>(JwtClaimNames.AUD, aud -> aud != null && aud.contains(AUDIENCE)),
