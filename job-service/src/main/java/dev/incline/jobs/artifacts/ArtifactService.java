@@ -1,5 +1,6 @@
 package dev.incline.jobs.artifacts;
 
+import dev.incline.platform.s3.BucketLayout;
 import dev.incline.compute.ArtifactFile;
 import dev.incline.compute.WorkloadRef;
 import dev.incline.compute.WorkloadRuntime;
@@ -48,7 +49,7 @@ public class ArtifactService {
   }
 
   static String prefix(Job job) {
-    return "teams/" + job.getTeamId() + "/jobs/" + JobService.publicId(job.getId()) + "/";
+    return BucketLayout.job(job.getTeamId(), JobService.publicId(job.getId()));
   }
 
   /**

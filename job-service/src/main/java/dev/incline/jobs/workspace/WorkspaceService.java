@@ -1,5 +1,6 @@
 package dev.incline.jobs.workspace;
 
+import dev.incline.platform.s3.BucketLayout;
 import dev.incline.compute.workspace.SafeArchive;
 import dev.incline.jobs.config.JobsProperties;
 import dev.incline.platform.error.InvalidRequestException;
@@ -125,7 +126,7 @@ public class WorkspaceService {
   }
 
   private static String key(Caller caller, UUID id, String name) {
-    return "teams/" + caller.teamId() + "/workspaces/" + PublicId.encode(WorkspaceView.PREFIX, id) + "/" + name;
+    return BucketLayout.workspace(caller.teamId(), PublicId.encode(WorkspaceView.PREFIX, id), name);
   }
 
   public SafeArchive.Limits limits() {

@@ -5,16 +5,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /** S3 client, presigner and the installation bucket, from {@code incline.s3.*}. */
@@ -26,32 +17,13 @@ public class S3AutoConfiguration {
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
   S3Client s3Client(S3Properties p) {
-    var builder = S3Client.builder()
-        .region(Region.of(p.region()))
-        .credentialsProvider(credentials(p))
-        .httpClient(UrlConnectionHttpClient.create())
-        .forcePathStyle(p.pathStyle())
-        // Checksums only where S3 requires them: S3-compatible servers differ in their support of
-        // the SDK's newer default trailing checksums.
-        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
-    if (p.endpoint() != null) {
-      builder.endpointOverride(p.endpoint());
-    }
-    return builder.build();
+    return S3Clients.client(p);
   }
 
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
   S3Presigner s3Presigner(S3Properties p) {
-    var builder = S3Presigner.builder()
-        .region(Region.of(p.region()))
-        .credentialsProvider(credentials(p))
-        .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(p.pathStyle()).build());
-    if (p.endpoint() != null) {
-      builder.endpointOverride(p.endpoint());
-    }
-    return builder.build();
+    return S3Clients.presigner(p);
   }
 
   @Bean
@@ -62,12 +34,5 @@ public class S3AutoConfiguration {
       store.ensureBucket();
     }
     return store;
-  }
-
-  private static AwsCredentialsProvider credentials(S3Properties p) {
-    if (p.accessKey() == null || p.accessKey().isBlank()) {
-      return DefaultCredentialsProvider.builder().build();
-    }
-    return StaticCredentialsProvider.create(AwsBasicCredentials.create(p.accessKey(), p.secretKey()));
   }
 }
