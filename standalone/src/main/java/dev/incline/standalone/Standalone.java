@@ -6,6 +6,7 @@ import dev.incline.embedded.EmbeddedPostgresServer;
 import dev.incline.embedded.EmbeddedS3Server;
 import dev.incline.gateway.GatewayApplication;
 import dev.incline.jobs.JobServiceApplication;
+import dev.incline.storage.StorageServiceApplication;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +35,7 @@ public final class Standalone implements AutoCloseable {
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private int gatewayPort;
   private int jobServicePort;
+  private int storageServicePort;
   private Map<String, Object> jobServiceProperties;
   private ConfigurableApplicationContext jobService;
 
@@ -71,7 +73,8 @@ public final class Standalone implements AutoCloseable {
             + DockerRuntimeSettings.DEFAULT_HOST + ": " + rootMessage(e), e);
       }
     }
-    String secrets = secrets(home);
+    Properties keys = secrets(home);
+    String secrets = keys.getProperty("secret");
     EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(home.resolve("postgres"), 0);
     started.push(postgres);
     EmbeddedS3Server s3 = EmbeddedS3Server.start(home.resolve("s3"), 0, "incline", secrets.substring(0, 40));
@@ -85,15 +88,29 @@ public final class Standalone implements AutoCloseable {
     jobs.put("incline.compute.work-root", home.resolve("runs").toString());
     jobs.put("incline.compute.storage-root", home.resolve("storage").toString());
     jobs.put("incline.jobs.replica-id", "standalone");
+    jobs.put("incline.jobs.dataset-cache", home.resolve("datasets").toString());
+    // job-service and storage-service call each other: storage's port is chosen before either starts
+    storageServicePort = freePort();
+    jobs.put("incline.jobs.storage-url", "http://127.0.0.1:" + storageServicePort);
     jobServiceProperties = jobs;
     jobService = run(JobServiceApplication.application(), jobs);
     started.push(jobService);
     jobServicePort = ((WebServerApplicationContext) jobService).getWebServer().getPort();
 
+    Map<String, Object> storage = common(postgres, s3, "storage", internalSecret);
+    storage.put("server.port", Integer.toString(storageServicePort));
+    storage.put("server.address", "127.0.0.1");
+    storage.put("incline.storage.services.jobs", "http://127.0.0.1:" + jobServicePort);
+    storage.put("incline.storage.encryption.keys.standalone", keys.getProperty("storage-key"));
+    storage.put("incline.storage.encryption.active-key", "standalone");
+    ConfigurableApplicationContext storageContext = run(StorageServiceApplication.application(), storage);
+    started.push(storageContext);
+
     Map<String, Object> gateway = common(postgres, s3, "gateway", internalSecret);
     gateway.put("server.port", Integer.toString(settings.port()));
     gateway.put("server.address", settings.bind());
     gateway.put("incline.gateway.services.jobs", "http://127.0.0.1:" + jobServicePort);
+    gateway.put("incline.gateway.services.storage", "http://127.0.0.1:" + storageServicePort);
     gateway.put("incline.gateway.bootstrap.key-file", home.resolve("admin-api-key").toString());
     if (settings.bootstrapApiKey() != null) {
       gateway.put("incline.gateway.bootstrap.api-key", settings.bootstrapApiKey());
@@ -102,6 +119,14 @@ public final class Standalone implements AutoCloseable {
     started.push(gatewayContext);
     gatewayPort = ((WebServerApplicationContext) gatewayContext).getWebServer().getPort();
     System.out.printf("Incline started in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+  }
+
+  private static int freePort() {
+    try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("no free local port", e);
+    }
   }
 
   /**
@@ -135,26 +160,40 @@ public final class Standalone implements AutoCloseable {
   }
 
   /**
-   * The S3 secret and the internal token key, made on first start and kept in {@code
-   * INCLINE_HOME/secrets} (mode 600): the S3 store must accept the same credentials next time.
+   * The S3 secret, the internal token key and the key that seals stored secrets, made on first start
+   * and kept in {@code INCLINE_HOME/secrets} (mode 600): the S3 store must accept the same
+   * credentials next time, and sealed secrets must open. A key missing from an older file is added.
    */
-  private static String secrets(Path home) {
+  private static Properties secrets(Path home) {
     Path file = home.resolve("secrets");
     try {
+      Properties p = new Properties();
       if (Files.exists(file)) {
-        Properties p = new Properties();
         try (var in = Files.newInputStream(file)) {
           p.load(in);
         }
-        return p.getProperty("secret");
+      } else {
+        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
       }
-      byte[] bytes = new byte[48];
-      new SecureRandom().nextBytes(bytes);
-      String secret = HexFormat.of().formatHex(bytes);
-      Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(file, "secret=" + secret + "\n");
-      return secret;
+      SecureRandom random = new SecureRandom();
+      boolean changed = false;
+      if (p.getProperty("secret") == null) {
+        byte[] bytes = new byte[48];
+        random.nextBytes(bytes);
+        p.setProperty("secret", HexFormat.of().formatHex(bytes));
+        changed = true;
+      }
+      if (p.getProperty("storage-key") == null) {
+        byte[] key = new byte[32];
+        random.nextBytes(key);
+        p.setProperty("storage-key", java.util.Base64.getEncoder().encodeToString(key));
+        changed = true;
+      }
+      if (changed) {
+        Files.writeString(file, "secret=" + p.getProperty("secret") + "\nstorage-key=" + p.getProperty("storage-key") + "\n");
+      }
+      return p;
     } catch (IOException e) {
       throw new IllegalStateException("cannot read or write " + file, e);
     }
@@ -166,6 +205,10 @@ public final class Standalone implements AutoCloseable {
 
   public int jobServicePort() {
     return jobServicePort;
+  }
+
+  public int storageServicePort() {
+    return storageServicePort;
   }
 
   /** Stops job-service and starts it again on the same port, as a crash and restart would. */

@@ -22,8 +22,11 @@ public record GatewayProperties(
     @DefaultValue("10s") Duration keyCacheTtl,
     @DefaultValue Bootstrap bootstrap) {
 
-  /** @param jobs job-service base URL */
-  public record Services(@DefaultValue("http://127.0.0.1:8081") URI jobs) {}
+  /**
+   * @param jobs job-service base URL
+   * @param storage storage-service base URL
+   */
+  public record Services(@DefaultValue("http://127.0.0.1:8081") URI jobs, @DefaultValue("http://127.0.0.1:8082") URI storage) {}
 
   /**
    * Token bucket per API key.

@@ -34,6 +34,17 @@ class ServiceRoutes {
         .build();
   }
 
+  @Bean
+  RouterFunction<ServerResponse> storageServiceRoutes(GatewayProperties properties, InternalTokens tokens) {
+    RequestPredicate paths = prefixes("/api/v1/datasets", "/api/v1/dataset-versions", "/api/v1/storage-providers",
+        "/api/v1/secrets");
+    return route("storage-service")
+        .route(paths, http())
+        .before(BeforeFilterFunctions.uri(properties.services().storage()))
+        .before(request -> withInternalToken(request, tokens))
+        .build();
+  }
+
   static RequestPredicate prefixes(String... prefixes) {
     RequestPredicate any = null;
     for (String p : prefixes) {

@@ -26,6 +26,9 @@ import org.springframework.util.unit.DataSize;
  * @param artifactLinkTtl lifetime of presigned artifact download links
  * @param agentUrl where agents inside workloads reach this service (the kubernetes runtime's artifacts
  *     sidecar), e.g. {@code http://incline-job-service.incline.svc:8081}; unset: no sidecar
+ * @param storageUrl storage-service base URL: datasets, secrets and outputs of jobs
+ * @param datasetCache where local runtimes keep dataset versions, one read-only directory per
+ *     version and team, shared by every job that reads it
  */
 @ConfigurationProperties("incline.jobs")
 public record JobsProperties(
@@ -42,7 +45,14 @@ public record JobsProperties(
     @DefaultValue Logs logs,
     @DefaultValue Streams streams,
     @DefaultValue("15m") Duration artifactLinkTtl,
-    URI agentUrl) {
+    URI agentUrl,
+    @DefaultValue("http://127.0.0.1:8082") URI storageUrl,
+    Path datasetCache) {
+
+  // Default in code: Spring does not resolve ${user.home} inside @DefaultValue.
+  public JobsProperties {
+    datasetCache = datasetCache != null ? datasetCache : Path.of(System.getProperty("user.home"), ".incline", "datasets");
+  }
 
   /**
    * @param maxArchiveSize largest upload accepted

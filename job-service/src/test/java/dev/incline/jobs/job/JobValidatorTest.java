@@ -17,7 +17,7 @@ class JobValidatorTest {
 
   private final MachineTypeCatalog catalog = new MachineTypeCatalog(List.of(new MachineType("C3", 2, 4, null, null)));
   private final JobsProperties props = new JobsProperties("python:3.11", "C3", Duration.ofDays(30), Duration.ofDays(1), 10,
-      "r", Duration.ofSeconds(30), Duration.ofMillis(500), Duration.ofSeconds(10), null, null, null, Duration.ofMinutes(15), null);
+      "r", Duration.ofSeconds(30), Duration.ofMillis(500), Duration.ofSeconds(10), null, null, null, Duration.ofMinutes(15), null, null, null);
 
   private static JobRequest request(String command) {
     return new JobRequest("prj_x", null, null, command, null, null, null, null, null, null, null, null, null);
