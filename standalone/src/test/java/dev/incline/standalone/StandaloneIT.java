@@ -24,6 +24,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.junit.jupiter.api.TestMethodOrder;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -183,6 +186,98 @@ class StandaloneIT {
         .header("Authorization", "Bearer " + KEY).build(), HttpResponse.BodyHandlers.ofByteArray());
     assertThat(model.statusCode()).isEqualTo(200);
     assertThat(model.body().length).isGreaterThan(1000);
+  }
+
+  static HttpResponse<String> putFile(String path, byte[] bytes) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + KEY)
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static double cacheCount(String result) throws Exception {
+    String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + standalone.jobServicePort()
+        + "/actuator/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    return metrics.lines().filter(l -> l.startsWith("incline_datasets_cache_total{") && l.contains("result=\"" + result + "\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
+  @Test
+  @Order(3)
+  @ExtendWith(OutputCaptureExtension.class)
+  void aJobReadsADatasetWithASecretAndItsOutputBecomesANewVersion(CapturedOutput output) throws Exception {
+    ok(call("POST", "/api/v1/datasets", KEY, "{\"projectId\": \"" + project + "\", \"name\": \"raw-text\"}"), 201);
+    ok(call("POST", "/api/v1/datasets/raw-text/versions", KEY, "{\"message\": \"first cut\"}"), 201);
+    ok(putFile("/api/v1/datasets/raw-text/versions/1/files/train/a.txt", "hello dataset\n".getBytes()), 201);
+    ok(call("POST", "/api/v1/datasets/raw-text/versions/1/commit", KEY, null), 200);
+    String token = "tok-" + UUID.randomUUID();
+    ok(call("PUT", "/api/v1/secrets/API_TOKEN", KEY, "{\"value\": \"" + token + "\"}"), 201);
+
+    String command = String.join("; ",
+        "cat $INCLINE_DATASETS_DIR/raw/train/a.txt",
+        "test \"$API_TOKEN\" = \"" + token + "\" && echo secret-ok",
+        // read-only by file mode on the process runtime (root ignores modes: docs/operations.md), by mount on docker
+        "stat -c 'mode=%a' $INCLINE_DATASETS_DIR/raw/train/a.txt $INCLINE_DATASETS_DIR/raw/train",
+        "mkdir -p out/sub && cp $INCLINE_DATASETS_DIR/raw/train/a.txt out/sub/copy.txt && echo extra > out/b.txt");
+    String body = "{\"projectId\": \"" + project + "\", \"command\": " + json.writeValueAsString(command)
+        + ", \"secrets\": [\"API_TOKEN\"], \"inputs\": [{\"dataset\": \"raw-text:1\", \"mountAs\": \"raw\"}]"
+        + ", \"outputs\": [{\"dataset\": \"derived\", \"from\": \"out\"}]}";
+    JsonNode created = ok(call("POST", "/api/v1/jobs", KEY, body), 201);
+    String id = created.get("id").asString();
+    assertThat(created.get("inputs").get(0).get("version").asString()).isEqualTo("raw-text:1");
+    double misses = cacheCount("miss");
+
+    JsonNode done = awaitStatus(id, "Succeeded", "Failed", "Stopped");
+    String log = call("GET", "/api/v1/jobs/" + id + "/logs", KEY, null).body();
+    assertThat(done.get("status").asString()).as(log + done).isEqualTo("Succeeded");
+    assertThat(log).contains("hello dataset", "secret-ok", "mode=444", "mode=555").doesNotContain(token);
+    assertThat(done.get("outputs").get(0).get("version").asString()).isEqualTo("derived:1");
+    assertThat(cacheCount("miss")).isEqualTo(misses + 1);
+
+    // the output is a committed version with the job as its lineage
+    JsonNode derived = ok(call("GET", "/api/v1/dataset-versions/derived:1", KEY, null), 200);
+    assertThat(derived.get("status").asString()).isEqualTo("committed");
+    assertThat(derived.get("producedByJob").asString()).isEqualTo(id);
+    assertThat(derived.get("fileCount").asInt()).isEqualTo(2);
+    HttpResponse<String> redirect = call("GET", "/api/v1/datasets/derived/versions/1/files/sub/copy.txt", KEY, null);
+    assertThat(http.send(HttpRequest.newBuilder(URI.create(redirect.headers().firstValue("Location").orElseThrow())).build(),
+        HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("hello dataset\n");
+
+    // a second job reading the same version copies nothing
+    double hits = cacheCount("hit");
+    String again = ok(call("POST", "/api/v1/jobs", KEY, "{\"projectId\": \"" + project + "\", \"command\": \"ls $INCLINE_DATASETS_DIR/raw/train\""
+        + ", \"inputs\": [{\"dataset\": \"raw-text\", \"mountAs\": \"raw\"}]}"), 201).get("id").asString();
+    assertThat(awaitStatus(again, "Succeeded", "Failed").get("status").asString()).isEqualTo("Succeeded");
+    assertThat(call("GET", "/api/v1/jobs/" + again + "/logs", KEY, null).body()).contains("a.txt");
+    assertThat(cacheCount("hit")).isEqualTo(hits + 1);
+    assertThat(cacheCount("miss")).isEqualTo(misses + 1);
+
+    // what jobs use cannot be deleted; names that do not resolve are refused at create time
+    HttpResponse<String> inUse = call("DELETE", "/api/v1/datasets/raw-text/versions/1", KEY, null);
+    assertThat(inUse.statusCode()).isEqualTo(409);
+    assertThat(inUse.body()).contains(id);
+    HttpResponse<String> missing = call("POST", "/api/v1/jobs", KEY, "{\"projectId\": \"" + project + "\", \"command\": \"true\""
+        + ", \"secrets\": [\"NOPE\"], \"inputs\": [{\"dataset\": \"raw-text:7\"}]}");
+    assertThat(missing.statusCode()).isEqualTo(422);
+    assertThat(missing.body()).contains("secrets[0]");
+    HttpResponse<String> badInput = call("POST", "/api/v1/jobs", KEY, "{\"projectId\": \"" + project + "\", \"command\": \"true\""
+        + ", \"inputs\": [{\"dataset\": \"raw-text:7\"}]}");
+    assertThat(badInput.statusCode()).isEqualTo(422);
+    assertThat(json.readTree(badInput.body()).get("errors").get(0).get("field").asString()).isEqualTo("inputs[0].dataset");
+
+    // another team: its own namespace of names, none of ours
+    String other = ok(call("POST", "/api/v1/teams", KEY, "{\"name\": \"dataset-rivals\"}"), 201).get("apiKey").asString();
+    assertThat(call("GET", "/api/v1/datasets/raw-text", other, null).statusCode()).isEqualTo(404);
+    assertThat(call("GET", "/api/v1/dataset-versions/derived:1", other, null).statusCode()).isEqualTo(404);
+    assertThat(call("GET", "/api/v1/secrets/API_TOKEN", other, null).statusCode()).isEqualTo(404);
+    assertThat(call("GET", "/api/v1/datasets/raw-text/versions/1/files/train/a.txt", other, null).statusCode()).isEqualTo(404);
+    String otherProject = ok(call("POST", "/api/v1/projects", other, "{\"name\": \"theirs\"}"), 201).get("id").asString();
+    HttpResponse<String> stolen = call("POST", "/api/v1/jobs", other, "{\"projectId\": \"" + otherProject + "\", \"command\": \"true\""
+        + ", \"secrets\": [\"API_TOKEN\"], \"inputs\": [{\"dataset\": \"raw-text:1\"}]}");
+    assertThat(stolen.statusCode()).isEqualTo(422);
+    assertThat(stolen.body()).doesNotContain(token);
+
+    // the secret's value was never printed by any service
+    assertThat(output.getAll()).doesNotContain(token);
+    assertThat(call("GET", "/api/v1/audit-events", KEY, null).body()).doesNotContain(token);
   }
 
   @Test

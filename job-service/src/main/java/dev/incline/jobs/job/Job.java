@@ -43,6 +43,9 @@ public class Job implements org.springframework.data.domain.Persistable<UUID> {
   @Column(name = "git_ref") private String gitRef;
   @Column(nullable = false) private String env;
   @Column(nullable = false) private String ports;
+  @Column(nullable = false) private String secrets = "[]";
+  @Column(nullable = false) private String inputs = "[]";
+  @Column(nullable = false) private String outputs = "[]";
   @Column(name = "max_runtime_seconds", nullable = false) private long maxRuntimeSeconds;
   @Column(nullable = false) private int retries;
   @Column(nullable = false) private int attempt;
@@ -132,6 +135,17 @@ public class Job implements org.springframework.data.domain.Persistable<UUID> {
   public String getGitRef() { return gitRef; }
   public String getEnv() { return env; }
   public String getPorts() { return ports; }
+  public String getSecrets() { return secrets; }
+  public String getInputs() { return inputs; }
+  public String getOutputs() { return outputs; }
+
+  void storage(String secrets, String inputs, String outputs) {
+    this.secrets = secrets;
+    this.inputs = inputs;
+    this.outputs = outputs;
+  }
+
+  void outputs(String outputs) { this.outputs = outputs; }
   public long getMaxRuntimeSeconds() { return maxRuntimeSeconds; }
   public int getRetries() { return retries; }
   public int getAttempt() { return attempt; }

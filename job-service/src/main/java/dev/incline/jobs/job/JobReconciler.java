@@ -4,6 +4,12 @@ import dev.incline.compute.Phase;
 import dev.incline.compute.WorkloadRef;
 import dev.incline.compute.WorkloadRuntime;
 import dev.incline.compute.WorkloadSpec;
+import dev.incline.jobs.storage.JobStorage;
+import dev.incline.platform.error.ApiException;
+import dev.incline.platform.id.PublicId;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import dev.incline.compute.WorkloadStatus;
 import dev.incline.jobs.artifacts.ArtifactService;
 import dev.incline.jobs.config.JobsProperties;
@@ -67,6 +73,7 @@ public class JobReconciler implements SmartLifecycle {
   private final Clock clock;
   private final MeterRegistry registry;
   private final JobSecrets secrets;
+  private final JobStorage storage;
 
   private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
   private final Set<String> stopSent = ConcurrentHashMap.newKeySet();
@@ -76,7 +83,7 @@ public class JobReconciler implements SmartLifecycle {
   JobReconciler(JobRepository jobs, WorkloadRuntime runtime, MachineTypeCatalog catalog, WorkspaceService workspaces,
       LogFollowers followers, LogStore logs, ArtifactService artifacts, WorkloadEvents events, EventBus bus,
       JdbcClient jdbc, TransactionTemplate tx, JobsProperties properties, JobService service, JsonMapper json,
-      Clock clock, MeterRegistry registry, JobSecrets secrets) {
+      Clock clock, MeterRegistry registry, JobSecrets secrets, JobStorage storage) {
     this.jobs = jobs;
     this.runtime = runtime;
     this.catalog = catalog;
@@ -94,6 +101,7 @@ public class JobReconciler implements SmartLifecycle {
     this.clock = clock;
     this.registry = registry;
     this.secrets = secrets;
+    this.storage = storage;
   }
 
   @Override
@@ -213,9 +221,26 @@ public class JobReconciler implements SmartLifecycle {
     } else if (job.getGitUrl() != null) {
       workspace = new WorkloadSpec.Workspace.Git(job.getGitUrl(), job.getGitRef());
     }
-    WorkloadSpec spec = JobSpecs.workload(job, service.env(job), service.ports(job), machine, workspace,
-        secrets.secretEnv(job));
     update(job.getId(), j -> transition(j, JobStatus.PROVISIONING, null));
+    Map<String, String> secretEnv = new LinkedHashMap<>(secrets.secretEnv(job));
+    List<WorkloadSpec.DatasetMount> mounts;
+    try {
+      secretEnv.putAll(storage.secretValues(job.getTeamId(), PublicId.encode("prj", job.getProjectId()), service.secrets(job)));
+      mounts = storage.mounts(job.getTeamId(), service.inputs(job));
+    } catch (ApiException e) {
+      if (e.status().value() == 503) {
+        log.info("job {} waits for storage-service: {}", ref.id(), e.getMessage());
+        return; // next pass tries again
+      }
+      update(job.getId(), j -> transition(j, JobStatus.FAILED, "could not prepare its secrets and datasets: " + e.getMessage()));
+      return;
+    } catch (RuntimeException e) {
+      log.info("job {} could not prepare its inputs", ref.id(), e);
+      update(job.getId(), j -> transition(j, JobStatus.FAILED, "could not prepare its datasets: " + describe(e)));
+      return;
+    }
+    WorkloadSpec spec = JobSpecs.workload(job, service.env(job), service.ports(job), machine, workspace, secretEnv)
+        .withDatasets(mounts);
     try {
       runtime.apply(spec);
       // Follow from the start: waiting for a pass to observe Running delayed a job's first lines
@@ -246,6 +271,23 @@ public class JobReconciler implements SmartLifecycle {
       return; // the follower is still storing the last lines; next pass
     }
     artifacts.collect(job, ref);
+    String outputFailure = null;
+    if (observed.phase() == Phase.SUCCEEDED && !job.isStopRequested() && !job.isDeadlineExceeded()) {
+      List<JobData.Output> outputs = service.outputs(job);
+      if (outputs.stream().anyMatch(o -> o.version() == null)) {
+        try {
+          List<JobData.Output> done = storage.produceOutputs(job.getTeamId(), PublicId.encode("prj", job.getProjectId()),
+              JobService.publicId(job.getId()), ref, outputs);
+          String doneJson = service.outputsJson(done);
+          update(job.getId(), j -> j.outputs(doneJson));
+        } catch (JobStorage.OutputFailure e) {
+          outputFailure = e.getMessage();
+        } catch (RuntimeException e) {
+          log.info("job {} succeeded; its outputs wait for storage-service: {}", ref.id(), describe(e));
+          return; // next pass tries again; the workload and its workspace stay until then
+        }
+      }
+    }
     stopSent.remove(ref.id());
     boolean retry = observed.phase() == Phase.FAILED && !job.isStopRequested() && !job.isDeadlineExceeded()
         && job.getAttempt() < job.getRetries();
@@ -266,6 +308,9 @@ public class JobReconciler implements SmartLifecycle {
     } else if (job.isDeadlineExceeded()) {
       status = JobStatus.FAILED;
       reason = "exceeded maxRuntimeSeconds (" + job.getMaxRuntimeSeconds() + " s)";
+    } else if (outputFailure != null) {
+      status = JobStatus.FAILED;
+      reason = outputFailure;
     } else {
       status = observed.phase() == Phase.SUCCEEDED ? JobStatus.SUCCEEDED : JobStatus.FAILED;
       reason = observed.reason();

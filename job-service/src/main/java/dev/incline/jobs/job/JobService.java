@@ -2,6 +2,7 @@ package dev.incline.jobs.job;
 
 import dev.incline.compute.WorkloadRuntime;
 import dev.incline.jobs.config.JobsProperties;
+import dev.incline.jobs.storage.StorageClient;
 import dev.incline.jobs.events.WorkloadEvents;
 import dev.incline.jobs.logs.LogStore;
 import dev.incline.jobs.machine.MachineTypeCatalog;
@@ -45,9 +46,10 @@ public class JobService implements ProjectService.ProjectUsage {
   private final LogStore logs;
   private final JsonMapper json;
   private final Clock clock;
+  private final StorageClient storage;
 
   JobService(JobRepository jobs, ProjectService projects, WorkspaceService workspaces, MachineTypeCatalog catalog,
-      JobsProperties properties, WorkloadRuntime runtime, WorkloadEvents events, IdempotencyStore idempotency,
+      JobsProperties properties, WorkloadRuntime runtime, WorkloadEvents events, IdempotencyStore idempotency, StorageClient storage,
       LogStore logs, JsonMapper json, Clock clock) {
     this.jobs = jobs;
     this.projects = projects;
@@ -55,6 +57,7 @@ public class JobService implements ProjectService.ProjectUsage {
     this.catalog = catalog;
     this.properties = properties;
     this.runtime = runtime;
+    this.storage = storage;
     this.events = events;
     this.idempotency = idempotency;
     this.logs = logs;
@@ -84,8 +87,52 @@ public class JobService implements ProjectService.ProjectUsage {
     if (catalog.find(machineType).isEmpty()) {
       throw new InvalidRequestException("machineType", "no machine type given and the default '" + machineType + "' is not in the catalog");
     }
+    UUID id = PublicId.newUuid();
+    List<JobData.Input> inputs = resolveInputs(caller, r, publicId(id));
+    try {
+      return insert(caller, r, project, upload, machineType, id, inputs);
+    } catch (RuntimeException e) {
+      if (!inputs.isEmpty()) {
+        storage.release(caller.teamId(), publicId(id)); // the job was not stored: it uses nothing
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Asks storage-service, as the caller, whether the secrets exist and which committed versions the
+   * inputs name, recording the job as their user (so they cannot be deleted under it). Nothing is
+   * left for later: a job naming what is not there is refused now.
+   */
+  private List<JobData.Input> resolveInputs(Caller caller, JobRequest r, String jobId) {
+    boolean secrets = r.secrets() != null && !r.secrets().isEmpty();
+    boolean inputs = r.inputs() != null && !r.inputs().isEmpty();
+    boolean outputs = r.outputs() != null && !r.outputs().isEmpty();
+    if ((inputs || outputs) && runtime.name().equals("kubernetes")) {
+      throw new InvalidRequestException(inputs ? "inputs" : "outputs",
+          "dataset inputs and outputs run on the process and docker runtimes; this installation runs kubernetes (docs/operations/kubernetes.md)");
+    }
+    if (secrets) {
+      storage.checkSecrets(caller, r.projectId(), r.secrets());
+    }
+    if (!inputs) {
+      return List.of();
+    }
+    List<String> refs = r.inputs().stream().map(JobRequest.Input::dataset).toList();
+    List<StorageClient.Version> versions = storage.use(caller, refs, jobId,
+        field -> field.startsWith("refs[") ? "inputs" + field.substring(4) + ".dataset" : field);
+    List<JobData.Input> out = new java.util.ArrayList<>();
+    for (int i = 0; i < refs.size(); i++) {
+      StorageClient.Version v = versions.get(i);
+      out.add(new JobData.Input(refs.get(i), JobValidator.mountAs(r.inputs().get(i)), v.id(), v.ref()));
+    }
+    return out;
+  }
+
+  private JobView insert(Caller caller, JobRequest r, Project project, WorkspaceUpload upload, String machineType, UUID id,
+      List<JobData.Input> inputs) {
     Job job = new Job(
-        PublicId.newUuid(), caller.teamId(), project.getId(),
+        id, caller.teamId(), project.getId(),
         r.name() != null ? r.name() : defaultName(r.command()),
         r.image() != null ? r.image() : properties.defaultImage(),
         r.command(), machineType,
@@ -94,6 +141,9 @@ public class JobService implements ProjectService.ProjectUsage {
         r.maxRuntimeSeconds() != null ? r.maxRuntimeSeconds() : properties.defaultMaxRuntime().toSeconds(),
         r.retries() != null ? r.retries() : 0,
         runtime.name(), caller.userId(), clock.instant());
+    job.storage(json.writeValueAsString(r.secrets() == null ? List.of() : r.secrets()), json.writeValueAsString(inputs),
+        json.writeValueAsString(r.outputs() == null ? List.of()
+            : r.outputs().stream().map(o -> new JobData.Output(o.dataset(), o.from(), null)).toList()));
     if (upload != null) {
       job.workspaceUpload(upload.getId());
     } else if (r.workspace() != null && r.workspace().git() != null) {
@@ -189,6 +239,9 @@ public class JobService implements ProjectService.ProjectUsage {
     if (!job.getStatus().terminal()) {
       throw new ConflictException("job-active", "job '" + id + "' is " + job.getStatus().wire() + "; stop it before deleting it");
     }
+    if (!inputs(job).isEmpty() || !outputs(job).isEmpty()) {
+      storage.release(job.getTeamId(), publicId(job.getId())); // its record no longer holds the versions it read
+    }
     cleanUp.accept(job);
     logs.deleteJob(job.getId());
     events.deleteWorkload(job.getTeamId(), job.getId());
@@ -207,7 +260,24 @@ public class JobService implements ProjectService.ProjectUsage {
         j.getMachineType(), workspace, env(j), ports(j), j.getMaxRuntimeSeconds(), j.getRetries(), j.getAttempt(),
         j.getStatus(), j.getReason(), j.getExitCode(), j.isStopRequested(),
         json.readValue(j.getEndpoints(), new TypeReference<Map<String, String>>() {}),
-        j.getRuntime(), j.getCreatedBy(), j.getCreatedAt(), j.getStartedAt(), j.getFinishedAt());
+        j.getRuntime(), j.getCreatedBy(), j.getCreatedAt(), j.getStartedAt(), j.getFinishedAt(),
+        secrets(j), inputs(j), outputs(j));
+  }
+
+  public List<String> secrets(Job j) {
+    return json.readValue(j.getSecrets(), new TypeReference<List<String>>() {});
+  }
+
+  public List<JobData.Input> inputs(Job j) {
+    return json.readValue(j.getInputs(), new TypeReference<List<JobData.Input>>() {});
+  }
+
+  public List<JobData.Output> outputs(Job j) {
+    return json.readValue(j.getOutputs(), new TypeReference<List<JobData.Output>>() {});
+  }
+
+  public String outputsJson(List<JobData.Output> outputs) {
+    return json.writeValueAsString(outputs);
   }
 
   Map<String, String> env(Job j) {

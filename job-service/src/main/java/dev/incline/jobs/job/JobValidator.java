@@ -86,27 +86,61 @@ final class JobValidator {
     if (r.retries() != null && (r.retries() < 0 || r.retries() > props.maxRetries())) {
       errors.add(new FieldError("retries", "must be between 0 and " + props.maxRetries()));
     }
-    // Secrets and datasets live in storage-service, which this installation does not run yet: a job
-    // that names one would fail later, so it is refused now.
+    // Shapes only: whether the secrets and dataset versions exist is storage-service's answer, asked
+    // by JobService before the job is stored.
     if (r.secrets() != null) {
+      java.util.Set<String> seen = new java.util.HashSet<>();
       for (int i = 0; i < r.secrets().size(); i++) {
-        errors.add(new FieldError("secrets[" + i + "]", "secret '" + r.secrets().get(i) + "' not found"));
+        String name = r.secrets().get(i);
+        if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]{0,127}")) {
+          errors.add(new FieldError("secrets[" + i + "]", "must be a secret name (an environment variable name)"));
+        } else if (!seen.add(name)) {
+          errors.add(new FieldError("secrets[" + i + "]", "names '" + name + "' twice"));
+        } else if (r.env() != null && r.env().containsKey(name)) {
+          errors.add(new FieldError("secrets[" + i + "]", "'" + name + "' is also in env; a variable comes from one place"));
+        }
       }
     }
     if (r.inputs() != null) {
+      java.util.Set<String> mounts = new java.util.HashSet<>();
       for (int i = 0; i < r.inputs().size(); i++) {
         JobRequest.Input in = r.inputs().get(i);
-        errors.add(new FieldError("inputs[" + i + "].dataset", "dataset '" + (in == null ? null : in.dataset()) + "' not found"));
+        if (in == null || in.dataset() == null || in.dataset().isBlank()) {
+          errors.add(new FieldError("inputs[" + i + "].dataset", "is required: <dataset>[:<version or tag>]"));
+          continue;
+        }
+        String mountAs = mountAs(in);
+        if (!mountAs.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+          errors.add(new FieldError("inputs[" + i + "].mountAs", "must be a directory name: letters, digits, '.', '_', '-'"));
+        } else if (!mounts.add(mountAs)) {
+          errors.add(new FieldError("inputs[" + i + "].mountAs", "'" + mountAs + "' is used by another input"));
+        }
       }
     }
     if (r.outputs() != null) {
       for (int i = 0; i < r.outputs().size(); i++) {
         JobRequest.Output out = r.outputs().get(i);
-        errors.add(new FieldError("outputs[" + i + "].dataset", "dataset '" + (out == null ? null : out.dataset()) + "' not found"));
+        if (out == null || out.dataset() == null || !out.dataset().matches("[a-z0-9][a-z0-9._-]{0,62}")) {
+          errors.add(new FieldError("outputs[" + i + "].dataset", "must be a dataset name: 1-63 lower-case letters, digits, '.', '_' or '-'"));
+        }
+        String from = out == null ? null : out.from();
+        if (from == null || from.isBlank() || from.startsWith("/") || java.util.Arrays.asList(from.split("/")).contains("..")) {
+          errors.add(new FieldError("outputs[" + i + "].from", "must be a directory relative to the workspace, without '..'"));
+        }
       }
     }
     if (!errors.isEmpty()) {
       throw new InvalidRequestException(errors);
     }
+  }
+
+  /** An input's directory under /datasets: its {@code mountAs}, or the dataset's name. */
+  static String mountAs(JobRequest.Input in) {
+    if (in.mountAs() != null && !in.mountAs().isBlank()) {
+      return in.mountAs();
+    }
+    String ref = in.dataset();
+    int colon = ref.lastIndexOf(':');
+    return colon < 0 ? ref : ref.substring(0, colon);
   }
 }

@@ -29,7 +29,10 @@ public record JobView(
     String createdBy,
     Instant createdAt,
     Instant startedAt,
-    Instant finishedAt) {
+    Instant finishedAt,
+    List<String> secrets,
+    List<JobData.Input> inputs,
+    List<JobData.Output> outputs) {
 
   public static final String PREFIX = "job";
 }

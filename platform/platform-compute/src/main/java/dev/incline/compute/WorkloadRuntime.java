@@ -36,6 +36,16 @@ public interface WorkloadRuntime {
   /** Files the workload left under its artifacts directory; empty when it has none. */
   List<ArtifactFile> artifacts(WorkloadRef ref);
 
+  /**
+   * Regular files under a directory of the workload's workspace ({@code dir} relative to it, already
+   * normalised), for turning a job's output into a dataset version; empty when the directory does not
+   * exist. Runtimes whose workspace is not on this machine (kubernetes) throw
+   * {@link UnsupportedOperationException}.
+   */
+  default List<ArtifactFile> workspaceFiles(WorkloadRef ref, String dir) {
+    throw new UnsupportedOperationException("the " + name() + " runtime cannot read a workload's workspace");
+  }
+
   /** Every workload this runtime manages, of all teams: what a reconciler re-adopts after a restart. */
   List<WorkloadRef> list();
 

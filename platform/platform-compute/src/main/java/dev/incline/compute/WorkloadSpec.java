@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param workspace where the code comes from, or null for none
  * @param maxRuntime how long it may run before the engine ends it, or null for no engine-side limit
  *     (services enforce their own limit as well; this lets the engine end it without them)
+ * @param datasets dataset versions the workload reads, each at {@code /datasets/<mountAs>}, read-only
  */
 public record WorkloadSpec(
     WorkloadRef ref,
@@ -33,7 +34,14 @@ public record WorkloadSpec(
     List<Integer> ports,
     Map<String, String> labels,
     Workspace workspace,
-    Duration maxRuntime) {
+    Duration maxRuntime,
+    List<DatasetMount> datasets) {
+
+  public WorkloadSpec(WorkloadRef ref, String projectId, String image, List<String> command, Map<String, String> env,
+      Map<String, String> secretEnv, Resources resources, List<Integer> ports, Map<String, String> labels,
+      Workspace workspace, Duration maxRuntime) {
+    this(ref, projectId, image, command, env, secretEnv, resources, ports, labels, workspace, maxRuntime, List.of());
+  }
 
   public WorkloadSpec(WorkloadRef ref, String projectId, String image, List<String> command, Map<String, String> env,
       Map<String, String> secretEnv, Resources resources, List<Integer> ports, Map<String, String> labels,
@@ -48,6 +56,7 @@ public record WorkloadSpec(
     secretEnv = Map.copyOf(secretEnv);
     ports = List.copyOf(ports);
     labels = Map.copyOf(labels);
+    datasets = datasets == null ? List.of() : List.copyOf(datasets);
     if (command.isEmpty()) {
       throw new IllegalArgumentException("a workload needs a command");
     }
@@ -71,6 +80,24 @@ public record WorkloadSpec(
 
     /** A git repository at a ref. */
     record Git(String url, String ref) implements Workspace {}
+  }
+
+  /** The same workload, reading these dataset versions. */
+  public WorkloadSpec withDatasets(List<DatasetMount> mounts) {
+    return new WorkloadSpec(ref, projectId, image, command, env, secretEnv, resources, ports, labels, workspace, maxRuntime, mounts);
+  }
+
+  /**
+   * A dataset version already on the machine that runs the workload (local runtimes): a read-only
+   * directory, shown to the workload at {@code /datasets/<mountAs>}.
+   */
+  public record DatasetMount(String mountAs, java.nio.file.Path hostPath) {
+    public DatasetMount {
+      if (mountAs == null || !mountAs.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+        throw new IllegalArgumentException("mountAs must be a plain directory name: " + mountAs);
+      }
+      Objects.requireNonNull(hostPath, "hostPath");
+    }
   }
 
   public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(10);

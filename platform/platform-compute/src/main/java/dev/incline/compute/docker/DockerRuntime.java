@@ -427,6 +427,11 @@ public final class DockerRuntime implements WorkloadRuntime, AutoCloseable {
     return dir(ref).artifactFiles();
   }
 
+  @Override
+  public List<ArtifactFile> workspaceFiles(WorkloadRef ref, String dir) {
+    return dir(ref).workspaceFiles(dir);
+  }
+
   /** Labelled containers in every state, and directories of workloads that have none (failed or being prepared). */
   @Override
   public List<WorkloadRef> list() {

@@ -72,12 +72,16 @@ public final class DockerSpecs {
         .toList();
 
     WorkloadEnvironment.Paths paths = WorkloadEnvironment.Paths.CONTAINER;
+    List<Bind> binds = new ArrayList<>(List.of(
+        new Bind(dir.workspace().toString(), new Volume(paths.workspace())),
+        new Bind(dir.artifacts().toString(), new Volume(paths.artifacts())),
+        new Bind(storage.toString(), new Volume(paths.storage())),
+        new Bind(dir.datasets().toString(), new Volume(paths.datasets()), AccessMode.ro)));
+    for (WorkloadSpec.DatasetMount d : spec.datasets()) {
+      binds.add(new Bind(d.hostPath().toAbsolutePath().toString(), new Volume(paths.datasets() + "/" + d.mountAs()), AccessMode.ro));
+    }
     HostConfig host = HostConfig.newHostConfig()
-        .withBinds(
-            new Bind(dir.workspace().toString(), new Volume(paths.workspace())),
-            new Bind(dir.artifacts().toString(), new Volume(paths.artifacts())),
-            new Bind(storage.toString(), new Volume(paths.storage())),
-            new Bind(dir.datasets().toString(), new Volume(paths.datasets()), AccessMode.ro))
+        .withBinds(binds)
         .withPortBindings(published)
         // docker-init as PID 1 passes SIGTERM on to the command (a shell as PID 1 ignores it, so
         // every stop would wait out the grace period) and reaps the zombies of data-loader workers.

@@ -47,7 +47,30 @@ public record HostRunDirectory(Path root) {
 
   /** Regular files under the artifacts directory, by path relative to it; links are not followed. */
   public List<ArtifactFile> artifactFiles() {
-    Path dir = artifacts();
+    return filesUnder(artifacts());
+  }
+
+  /**
+   * Regular files under a directory of the workspace, by path relative to it; empty when it does not
+   * exist. A path that leaves the workspace, or a directory that is a link, gives nothing.
+   */
+  public List<ArtifactFile> workspaceFiles(String relative) {
+    Path ws = workspace().normalize();
+    Path dir = ws.resolve(relative).normalize();
+    if (!dir.startsWith(ws) || Files.isSymbolicLink(dir)) {
+      return List.of();
+    }
+    try {
+      if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && !dir.toRealPath().startsWith(ws.toRealPath())) {
+        return List.of();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return filesUnder(dir);
+  }
+
+  private static List<ArtifactFile> filesUnder(Path dir) {
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       return List.of();
     }

@@ -86,6 +86,10 @@ public final class ProcessRuntime implements WorkloadRuntime {
       Files.createDirectories(run.root());
       Files.createDirectories(run.artifacts());
       Files.createDirectories(run.datasets());
+      for (WorkloadSpec.DatasetMount d : spec.datasets()) {
+        // the cached version is read-only on disk; a link keeps one copy for every job that reads it
+        Files.createSymbolicLink(run.datasets().resolve(d.mountAs()), d.hostPath().toAbsolutePath());
+      }
       Files.createDirectories(run.home());
       Path storage = settings.storageRoot().resolve(spec.ref().team());
       Files.createDirectories(storage);
@@ -290,6 +294,11 @@ public final class ProcessRuntime implements WorkloadRuntime {
   @Override
   public List<ArtifactFile> artifacts(WorkloadRef ref) {
     return new HostRunDirectory(dir(ref).root()).artifactFiles();
+  }
+
+  @Override
+  public List<ArtifactFile> workspaceFiles(WorkloadRef ref, String dir) {
+    return new HostRunDirectory(dir(ref).root()).workspaceFiles(dir);
   }
 
   @Override

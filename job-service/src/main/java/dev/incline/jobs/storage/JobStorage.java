@@ -1,0 +1,89 @@
+package dev.incline.jobs.storage;
+
+import dev.incline.compute.ArtifactFile;
+import dev.incline.compute.WorkloadRef;
+import dev.incline.compute.WorkloadRuntime;
+import dev.incline.jobs.job.JobData;
+import dev.incline.platform.error.InvalidRequestException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.stereotype.Component;
+
+/**
+ * What a job's workload gets from storage-service when it starts (secret values, dataset versions on
+ * this machine) and what it gives back when it succeeds (output directories as new versions).
+ */
+@Component
+public class JobStorage {
+
+  private final WorkloadRuntime runtime;
+  private final StorageClient storage;
+  private final DatasetCache cache;
+
+  JobStorage(WorkloadRuntime runtime, StorageClient storage, DatasetCache cache) {
+    this.runtime = runtime;
+    this.storage = storage;
+    this.cache = cache;
+  }
+
+  /** Secret values of the named secrets, fetched when the workload starts and never stored here. */
+  public java.util.Map<String, String> secretValues(String teamId, String projectId, List<String> names) {
+    return names.isEmpty() ? java.util.Map.of() : storage.secretValues(teamId, projectId, names);
+  }
+
+  /** The inputs' versions on this machine, downloaded when the cache does not hold them yet. */
+  public List<dev.incline.compute.WorkloadSpec.DatasetMount> mounts(String teamId, List<JobData.Input> inputs) {
+    List<dev.incline.compute.WorkloadSpec.DatasetMount> mounts = new ArrayList<>();
+    for (JobData.Input in : inputs) {
+      mounts.add(new dev.incline.compute.WorkloadSpec.DatasetMount(in.mountAs(), cache.materialise(teamId, in.versionId())));
+    }
+    return mounts;
+  }
+
+  /**
+   * Turns the output directories of a job that succeeded into committed dataset versions with the
+   * job as their lineage. Safe to run again after a crash half-way: storage-service hands out the
+   * same draft for the same job, files are uploaded again over it, and an output already committed
+   * is kept.
+   */
+  /** An output that can never be produced (its directory is missing, a file name is refused). */
+  public static final class OutputFailure extends RuntimeException {
+    OutputFailure(String message) {
+      super(message);
+    }
+  }
+
+  public List<JobData.Output> produceOutputs(String teamId, String projectId, String jobId, WorkloadRef ref, List<JobData.Output> outputs) {
+    List<JobData.Output> done = new ArrayList<>();
+    for (JobData.Output o : outputs) {
+      if (o.version() != null) {
+        done.add(o);
+        continue;
+      }
+      String from = o.from().replaceAll("/+$", "");
+      List<ArtifactFile> files = runtime.workspaceFiles(ref, from);
+      if (files.isEmpty()) {
+        throw new OutputFailure("output '" + o.dataset() + "': the directory " + from + " is missing or empty in the workspace");
+      }
+      StorageClient.Version v = storage.outputVersion(teamId, projectId, o.dataset(), jobId, "output of " + jobId + " (" + from + ")");
+      if (!"committed".equals(v.status())) {
+        for (ArtifactFile f : files) {
+          try (InputStream in = f.open()) {
+            storage.putFile(teamId, v, f.path(), in, f.size());
+          } catch (InvalidRequestException e) {
+            throw new OutputFailure("output '" + o.dataset() + "': file " + f.path() + " refused: "
+                + e.errors().stream().map(InvalidRequestException.FieldError::message).toList());
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+        v = storage.commit(teamId, v);
+      }
+      done.add(new JobData.Output(o.dataset(), o.from(), v.ref()));
+    }
+    return done;
+  }
+}
