@@ -37,11 +37,25 @@ class JobValidatorTest {
   void namesEveryWrongField() {
     JobRequest r = new JobRequest(null, "", "bad image", " ", "Z9",
         new JobRequest.Workspace("upl_1", new JobRequest.Git("https://x/y.git", null)),
-        Map.of("INCLINE_JOB_ID", "x", "1BAD", "y"), List.of("WANDB_KEY"), List.of(new JobRequest.Input("mnist:3", "mnist")),
-        null, List.of(0, 70000), 0L, 11);
+        Map.of("INCLINE_JOB_ID", "x", "1BAD", "y"), List.of("WANDB-KEY"), List.of(new JobRequest.Input("mnist:3", "../up")),
+        List.of(new JobRequest.Output("Bad Name", "../outside")), List.of(0, 70000), 0L, 11);
     assertThat(fields(r)).containsExactlyInAnyOrder("projectId", "name", "command", "image", "machineType", "workspace",
         "env.INCLINE_JOB_ID", "env.1BAD", "ports[0]", "ports[1]", "maxRuntimeSeconds", "retries", "secrets[0]",
-        "inputs[0].dataset");
+        "inputs[0].mountAs", "outputs[0].dataset", "outputs[0].from");
+  }
+
+  @Test
+  void checksTheShapeOfSecretsInputsAndOutputs() {
+    JobRequest dup = new JobRequest("prj_x", null, null, "x", null, null, Map.of("TOKEN", "v"), List.of("TOKEN", "A", "A"),
+        List.of(new JobRequest.Input("mnist:3", null), new JobRequest.Input("mnist:4", null), new JobRequest.Input(" ", null)),
+        List.of(new JobRequest.Output("features", "/abs")), null, null, null);
+    assertThat(fields(dup)).containsExactlyInAnyOrder("secrets[0]", "secrets[2]", "inputs[1].mountAs", "inputs[2].dataset",
+        "outputs[0].from");
+    JobRequest good = new JobRequest("prj_x", null, null, "x", null, null, null, List.of("WANDB_KEY"),
+        List.of(new JobRequest.Input("mnist:3", null), new JobRequest.Input("mnist:clean", "clean")),
+        List.of(new JobRequest.Output("features", "outputs/features/")), null, null, null);
+    assertThat(fields(good)).isEmpty();
+    assertThat(JobValidator.mountAs(new JobRequest.Input("ds_01abc:latest", null))).isEqualTo("ds_01abc");
   }
 
   @Test

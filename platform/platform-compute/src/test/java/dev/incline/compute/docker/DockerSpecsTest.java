@@ -56,6 +56,15 @@ class DockerSpecsTest {
   }
 
   @Test
+  void mountsEachDatasetVersionReadOnlyUnderItsName() {
+    var spec = spec(WorkloadSpec.Resources.none(), List.of(), Map.of()).withDatasets(List.of(
+        new WorkloadSpec.DatasetMount("mnist", java.nio.file.Path.of("/srv/incline/datasets/team-a/dsv_1"))));
+    var host = DockerSpecs.container(spec, DIR, STORAGE).hostConfig();
+    assertThat(host.getBinds()).extracting(Bind::getPath, b -> b.getVolume().getPath(), Bind::getAccessMode)
+        .contains(org.assertj.core.groups.Tuple.tuple("/srv/incline/datasets/team-a/dsv_1", "/datasets/mnist", AccessMode.ro));
+  }
+
+  @Test
   void grantsTheMachineTypesCpuMemoryAndGpus() {
     var resources = new WorkloadSpec.Resources("A100x2", 8, 32L << 30, 2, "A100", Map.of());
     var host = DockerSpecs.container(spec(resources, List.of(), Map.of()), DIR, STORAGE).hostConfig();
