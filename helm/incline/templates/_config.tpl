@@ -16,13 +16,7 @@ spring:
   {{- include "incline.datasource" (dict "root" . "schema" "jobs") | nindent 2 }}
 incline:
   s3:
-    {{- with .Values.s3.endpoint }}
-    endpoint: {{ . | quote }}
-    {{- end }}
-    region: {{ .Values.s3.region | quote }}
-    bucket: {{ .Values.s3.bucket | quote }}
-    path-style: {{ .Values.s3.pathStyle }}
-    create-bucket: {{ .Values.s3.createBucket }}
+    {{- include "incline.config.s3" . | nindent 4 }}
   compute:
     runtime: kubernetes
     kubernetes:
@@ -52,6 +46,7 @@ incline:
         {{- end }}
   jobs:
     agent-url: {{ printf "http://%s-job-service.%s.svc:%v" $fullname .Release.Namespace .Values.jobService.port | quote }}
+    storage-url: {{ include "incline.url" (dict "root" . "name" "storage-service" "service" .Values.storageService) | quote }}
     default-image: {{ .Values.jobService.defaultImage | quote }}
     default-machine-type: {{ .Values.jobService.defaultMachineType | quote }}
   machine-types:
@@ -71,6 +66,17 @@ incline:
         {{- end }}
       {{- end }}
     {{- end }}
+{{- end -}}
+
+{{/* incline.s3.* (shared by job-service and storage-service; the credentials come from the Secret). */}}
+{{- define "incline.config.s3" -}}
+{{- with .Values.s3.endpoint }}
+endpoint: {{ . | quote }}
+{{- end }}
+region: {{ .Values.s3.region | quote }}
+bucket: {{ .Values.s3.bucket | quote }}
+path-style: {{ .Values.s3.pathStyle }}
+create-bucket: {{ .Values.s3.createBucket }}
 {{- end -}}
 
 {{- define "incline.config.quota" -}}
@@ -97,10 +103,45 @@ spring:
 incline:
   gateway:
     services:
-      jobs: {{ printf "http://%s-job-service:%v" (include "incline.fullname" .) .Values.jobService.port | quote }}
+      jobs: {{ include "incline.url" (dict "root" . "name" "job-service" "service" .Values.jobService) | quote }}
+      storage: {{ include "incline.url" (dict "root" . "name" "storage-service" "service" .Values.storageService) | quote }}
     rate-limit:
       requests-per-second: {{ .Values.apiGateway.rateLimit.requestsPerSecond }}
       burst: {{ .Values.apiGateway.rateLimit.burst }}
     bootstrap:
       team: {{ .Values.apiGateway.bootstrap.team | quote }}
+{{- end -}}
+
+
+{{/*
+Spring configuration of storage-service (mounted as /config/storage-service.yaml). The encryption
+keys are placeholders: Spring resolves them from environment variables that come from Secrets
+(incline.storageService.encryptionEnv), so no key is ever in the ConfigMap. Key ids are written in
+bracket notation so that they bind unchanged.
+*/}}
+{{- define "incline.config.storageService" -}}
+{{- $merged := mustMergeOverwrite (fromYaml (include "incline.config.storageService.base" .)) (deepCopy .Values.storageService.config) -}}
+{{- toYaml $merged -}}
+{{- end -}}
+
+{{- define "incline.config.storageService.base" -}}
+{{- $s := .Values.storageService -}}
+spring:
+  {{- include "incline.datasource" (dict "root" . "schema" "storage") | nindent 2 }}
+incline:
+  s3:
+    {{- include "incline.config.s3" . | nindent 4 }}
+  storage:
+    services:
+      jobs: {{ include "incline.url" (dict "root" . "name" "job-service" "service" .Values.jobService) | quote }}
+    encryption:
+      active-key: {{ $s.encryption.keyId | quote }}
+      keys:
+        {{- range (include "incline.storageService.encryptionKeys" . | fromYamlArray) }}
+        {{ printf "[%s]" .id | quote }}: {{ printf "${%s}" .env | quote }}
+        {{- end }}
+    presign-ttl: {{ $s.presignTtl | quote }}
+    upload-part-size: {{ $s.uploadPartSize | quote }}
+    stream-part-size: {{ $s.streamPartSize | quote }}
+    max-files-per-version: {{ $s.maxFilesPerVersion | int }}
 {{- end -}}

@@ -50,6 +50,49 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (printf "%s-s3" (include "incline.fullname" .)) .Values.s3.existingSecret -}}
 {{- end -}}
 
+{{- define "incline.storageEncryptionSecretName" -}}
+{{- default (printf "%s-storage-encryption" (include "incline.fullname" .)) .Values.storageService.encryption.existingSecret -}}
+{{- end -}}
+
+{{/* Base URL of a service inside the release's namespace; call with (dict "root" $ "name" "job-service" "service" .Values.jobService). */}}
+{{- define "incline.url" -}}
+{{- printf "http://%s-%s:%v" (include "incline.fullname" .root) .name .service.port -}}
+{{- end -}}
+
+{{/*
+The AES keys of storage-service as a YAML list of {id, env, secret, key}: the active key first,
+then storageService.encryption.previousKeys. env is the variable the Deployment fills from the
+Secret and the configuration names in a placeholder. Fails on an unusable id.
+*/}}
+{{- define "incline.storageService.encryptionKeys" -}}
+{{- $enc := .Values.storageService.encryption -}}
+{{- $ownSecret := printf "%s-storage-encryption" (include "incline.fullname" .) -}}
+{{- $keys := list (dict "id" (toString $enc.keyId) "env" "ENCRYPTION_KEY"
+      "secret" (include "incline.storageEncryptionSecretName" .)
+      "key" (ternary $enc.existingSecretKey "encryption-key" (not (empty $enc.existingSecret)))) -}}
+{{- range $i, $p := $enc.previousKeys -}}
+{{- if not $p.existingSecret -}}
+{{- fail (printf "storageService.encryption.previousKeys[%d]: existingSecret is required" $i) -}}
+{{- end -}}
+{{- if and (eq $p.existingSecret $ownSecret) (not $enc.existingSecret) -}}
+{{- fail (printf "storageService.encryption.previousKeys[%d] names %s, which still holds the active key: put the new key in a new existingSecret (docs/operations/kubernetes.md, rotation)" $i $ownSecret) -}}
+{{- end -}}
+{{- $keys = append $keys (dict "id" (toString $p.id) "env" (printf "ENCRYPTION_KEY_PREVIOUS_%d" $i)
+      "secret" $p.existingSecret "key" (default "encryption-key" $p.existingSecretKey)) -}}
+{{- end -}}
+{{- $seen := dict -}}
+{{- range $keys -}}
+{{- if not (regexMatch "^[A-Za-z0-9_-]+$" .id) -}}
+{{- fail (printf "storageService.encryption: key id %q must be letters, digits, - or _" .id) -}}
+{{- end -}}
+{{- if hasKey $seen .id -}}
+{{- fail (printf "storageService.encryption: key id %q is used twice" .id) -}}
+{{- end -}}
+{{- $_ := set $seen .id true -}}
+{{- end -}}
+{{- toYaml $keys -}}
+{{- end -}}
+
 {{/* JDBC URL of one service's schema; call with (dict "root" $ "schema" "jobs"). */}}
 {{- define "incline.jdbcUrl" -}}
 {{- $url := .root.Values.postgresql.url -}}
@@ -66,7 +109,7 @@ flyway:
   default-schema: {{ .schema }}
 {{- end -}}
 
-{{/* Environment shared by both services: namespace, JVM options, the internal token, the database password. */}}
+{{/* Environment shared by every service: namespace, JVM options, the internal token, the database password. */}}
 {{- define "incline.commonEnv" -}}
 - name: POD_NAMESPACE
   valueFrom:
@@ -90,6 +133,20 @@ flyway:
     secretKeyRef:
       name: {{ include "incline.postgresqlSecretName" .root }}
       key: {{ ternary .root.Values.postgresql.existingSecretPasswordKey "password" (not (empty .root.Values.postgresql.existingSecret)) }}
+{{- end -}}
+
+{{/* The object store's credentials, for the services that talk to S3 (job-service, storage-service). */}}
+{{- define "incline.s3Env" -}}
+- name: INCLINE_S3_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "incline.s3SecretName" . }}
+      key: {{ ternary .Values.s3.existingSecretAccessKeyKey "accessKey" (not (empty .Values.s3.existingSecret)) }}
+- name: INCLINE_S3_SECRET_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "incline.s3SecretName" . }}
+      key: {{ ternary .Values.s3.existingSecretSecretKeyKey "secretKey" (not (empty .Values.s3.existingSecret)) }}
 {{- end -}}
 
 {{/*

@@ -2,7 +2,9 @@ package dev.incline.helm;
 
 import static dev.incline.helm.Chart.at;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -31,7 +33,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** helm/incline rendered with its default values and with values-gpu.yaml. */
 class ChartTest {
 
-  private static final List<String> SERVICES = List.of("api-gateway", "job-service");
+  private static final List<String> SERVICES = List.of("api-gateway", "job-service", "storage-service");
+  private static final Map<String, Integer> PORTS = Map.of("api-gateway", 8080, "job-service", 8081, "storage-service", 8082);
   private static final List<String> WORKLOAD_VERBS = List.of("get", "list", "watch", "create", "update", "patch", "delete");
 
   private static Chart defaults;
@@ -50,22 +53,28 @@ class ChartTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"api-gateway", "job-service"})
+  @ValueSource(strings = {"api-gateway", "job-service", "storage-service"})
   void eachServiceHasDeploymentServiceAutoscalerAndDisruptionBudget(String service) {
+    for (Chart chart : List.of(defaults, gpu)) {
+      eachServiceHasDeploymentServiceAutoscalerAndDisruptionBudget(chart, service);
+    }
+  }
+
+  private static void eachServiceHasDeploymentServiceAutoscalerAndDisruptionBudget(Chart chart, String service) {
     String name = "incline-" + service;
-    int port = service.equals("api-gateway") ? 8080 : 8081;
-    Deployment deployment = defaults.get(Deployment.class, name);
+    int port = PORTS.get(service);
+    Deployment deployment = chart.get(Deployment.class, name);
     assertThat(deployment.getSpec().getReplicas()).as("the HPA owns the replica count").isNull();
     Map<String, String> selector = deployment.getSpec().getSelector().getMatchLabels();
     assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(selector);
 
-    Service svc = defaults.get(Service.class, name);
+    Service svc = chart.get(Service.class, name);
     assertThat(svc.getSpec().getSelector()).isEqualTo(selector);
     assertThat(svc.getSpec().getPorts()).singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(port));
     assertThat(container(deployment).getPorts()).singleElement()
         .satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(port));
 
-    HorizontalPodAutoscaler hpa = defaults.get(HorizontalPodAutoscaler.class, name);
+    HorizontalPodAutoscaler hpa = chart.get(HorizontalPodAutoscaler.class, name);
     assertThat(hpa.getApiVersion()).isEqualTo("autoscaling/v2");
     assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo(name);
     assertThat(hpa.getSpec().getMinReplicas()).isGreaterThanOrEqualTo(2);
@@ -77,7 +86,7 @@ class ChartTest {
     assertThat(deployment.getSpec().getTemplate().getSpec().getTopologySpreadConstraints()).singleElement()
         .satisfies(t -> assertThat(t.getLabelSelector().getMatchLabels()).isEqualTo(selector));
 
-    PodDisruptionBudget pdb = defaults.get(PodDisruptionBudget.class, name);
+    PodDisruptionBudget pdb = chart.get(PodDisruptionBudget.class, name);
     assertThat(pdb.getSpec().getSelector().getMatchLabels()).isEqualTo(selector);
     assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
   }
@@ -87,11 +96,11 @@ class ChartTest {
     Chart chart = Chart.render(t -> t.set("jobService.autoscaling.enabled", false).set("jobService.replicas", 3));
     assertThat(chart.get(Deployment.class, "incline-job-service").getSpec().getReplicas()).isEqualTo(3);
     assertThat(chart.all(HorizontalPodAutoscaler.class)).extracting(h -> h.getMetadata().getName())
-        .containsExactly("incline-api-gateway");
+        .containsExactlyInAnyOrder("incline-api-gateway", "incline-storage-service");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"api-gateway", "job-service"})
+  @ValueSource(strings = {"api-gateway", "job-service", "storage-service"})
   void probesUseSpringBootHealthGroups(String service) {
     Container c = container(defaults.get(Deployment.class, "incline-" + service));
     assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/liveness");
@@ -102,7 +111,7 @@ class ChartTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"api-gateway", "job-service"})
+  @ValueSource(strings = {"api-gateway", "job-service", "storage-service"})
   void runsAsNonRootOnAReadOnlyRootFilesystemWithAWritableTmp(String service) {
     Deployment deployment = defaults.get(Deployment.class, "incline-" + service);
     PodSpec pod = deployment.getSpec().getTemplate().getSpec();
@@ -122,7 +131,7 @@ class ChartTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"api-gateway", "job-service"})
+  @ValueSource(strings = {"api-gateway", "job-service", "storage-service"})
   void readsItsConfigMapFromConfigAndKnowsItsNamespace(String service) {
     Deployment deployment = defaults.get(Deployment.class, "incline-" + service);
     PodSpec pod = deployment.getSpec().getTemplate().getSpec();
@@ -160,6 +169,11 @@ class ChartTest {
     assertThat(Chart.<Map<String, Object>>at(k8s, "quota.default"))
         .containsEntry("gpus", 4).containsEntry("cpu", "64").containsEntry("memory", "256Gi");
     assertThat(Chart.<String>at(config, "incline.jobs.agent-url")).isEqualTo("http://incline-job-service.incline.svc:8081");
+    assertThat(Chart.<String>at(config, "incline.jobs.storage-url")).isEqualTo("http://incline-storage-service:8082");
+    assertThat(Chart.<String>at(gpu.config("job-service"), "incline.jobs.storage-url"))
+        .isEqualTo("http://incline-storage-service:8082");
+    assertThat(Chart.<Map<String, Object>>at(config, "incline.jobs")).as("local runtimes only")
+        .doesNotContainKey("dataset-cache");
     assertThat(Chart.<List<Map<String, Object>>>at(config, "incline.machine-types"))
         .extracting(m -> m.get("name")).containsExactly("C3", "C5", "C7");
     assertThat(Chart.<Map<String, Object>>at(config, "incline.machine-types.0"))
@@ -170,6 +184,12 @@ class ChartTest {
   void eachServiceHasItsOwnSchema() {
     Map<String, Object> jobs = defaults.config("job-service");
     Map<String, Object> gateway = defaults.config("api-gateway");
+    Map<String, Object> storage = defaults.config("storage-service");
+    assertThat(Chart.<String>at(storage, "spring.datasource.url"))
+        .isEqualTo("jdbc:postgresql://postgresql:5432/incline?currentSchema=storage");
+    assertThat(Chart.<String>at(storage, "spring.datasource.username")).isEqualTo("incline");
+    assertThat(Chart.<String>at(storage, "spring.flyway.schemas")).isEqualTo("storage");
+    assertThat(Chart.<String>at(storage, "spring.flyway.default-schema")).isEqualTo("storage");
     assertThat(Chart.<String>at(jobs, "spring.datasource.url"))
         .isEqualTo("jdbc:postgresql://postgresql:5432/incline?currentSchema=jobs");
     assertThat(Chart.<String>at(jobs, "spring.flyway.schemas")).isEqualTo("jobs");
@@ -179,12 +199,21 @@ class ChartTest {
     assertThat(Chart.<String>at(gpu.config("job-service"), "spring.datasource.url"))
         .as("parameters already in the URL are kept")
         .isEqualTo("jdbc:postgresql://postgres.db.svc:5432/incline?sslmode=require&currentSchema=jobs");
+    assertThat(Chart.<String>at(gpu.config("storage-service"), "spring.datasource.url"))
+        .isEqualTo("jdbc:postgresql://postgres.db.svc:5432/incline?sslmode=require&currentSchema=storage");
   }
 
   @Test
-  void gatewayRoutesToTheJobServiceOfItsRelease() {
+  void gatewayRoutesToTheServicesOfItsRelease() {
     Map<String, Object> config = defaults.config("api-gateway");
     assertThat(Chart.<String>at(config, "incline.gateway.services.jobs")).isEqualTo("http://incline-job-service:8081");
+    assertThat(Chart.<String>at(config, "incline.gateway.services.storage")).isEqualTo("http://incline-storage-service:8082");
+    assertThat(Chart.<String>at(gpu.config("api-gateway"), "incline.gateway.services.storage"))
+        .isEqualTo("http://incline-storage-service:8082");
+    String renamed = Chart.render(t -> t.set("fullnameOverride", "ml")).get(ConfigMap.class, "ml-api-gateway")
+        .getData().get("api-gateway.yaml");
+    assertThat(Chart.<String>at(new org.yaml.snakeyaml.Yaml().load(renamed), "incline.gateway.services.storage"))
+        .isEqualTo("http://ml-storage-service:8082");
     assertThat(Chart.<String>at(config, "incline.gateway.bootstrap.team")).isEqualTo("default");
     assertThat(env(defaults.get(Deployment.class, "incline-api-gateway"))).doesNotContainKey("INCLINE_GATEWAY_BOOTSTRAP_API_KEY");
   }
@@ -205,6 +234,106 @@ class ChartTest {
     PodSpec gateway = defaults.get(Deployment.class, "incline-api-gateway").getSpec().getTemplate().getSpec();
     assertThat(gateway.getServiceAccountName()).isNull();
     assertThat(gateway.getAutomountServiceAccountToken()).isFalse();
+    PodSpec storage = defaults.get(Deployment.class, "incline-storage-service").getSpec().getTemplate().getSpec();
+    assertThat(storage.getServiceAccountName()).isNull();
+    assertThat(storage.getAutomountServiceAccountToken()).as("storage-service never talks to the Kubernetes API").isFalse();
+  }
+
+  @Test
+  void storageServiceKnowsJobServiceAndTheObjectStore() {
+    for (Chart chart : List.of(defaults, gpu)) {
+      Map<String, Object> config = chart.config("storage-service");
+      assertThat(Chart.<String>at(config, "incline.storage.services.jobs")).isEqualTo("http://incline-job-service:8081");
+      assertThat(Chart.<Map<String, Object>>at(config, "incline.s3")).containsKeys("region", "bucket", "path-style")
+          .isEqualTo(Chart.<Map<String, Object>>at(chart.config("job-service"), "incline.s3"));
+      assertThat(Chart.<Map<String, Object>>at(config, "incline.storage")).containsEntry("presign-ttl", "1h")
+          .containsEntry("upload-part-size", "64MB").containsEntry("stream-part-size", "8MB")
+          .containsEntry("max-files-per-version", 100000);
+    }
+    assertThat(Chart.<String>at(gpu.config("storage-service"), "incline.s3.endpoint")).isEqualTo("https://s3.example.com");
+  }
+
+  @Test
+  void storageServiceConfigReferencesItsEncryptionKeyWithoutHoldingIt() {
+    Map<String, Object> config = defaults.config("storage-service");
+    assertThat(Chart.<String>at(config, "incline.storage.encryption.active-key")).isEqualTo("k1");
+    assertThat(Chart.<Map<String, Object>>at(config, "incline.storage.encryption.keys"))
+        .containsExactly(Map.entry("[k1]", "${ENCRYPTION_KEY}"));
+    EnvVar key = env(defaults.get(Deployment.class, "incline-storage-service")).get("ENCRYPTION_KEY");
+    assertThat(key.getValueFrom().getSecretKeyRef().getName()).isEqualTo("incline-storage-encryption");
+    assertThat(key.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("encryption-key");
+    assertThat(defaults.get(Secret.class, "incline-storage-encryption").getMetadata().getAnnotations())
+        .containsEntry("incline.dev/key-id", "k1");
+
+    // values-gpu.yaml: the operator's own Secret
+    EnvVar own = env(gpu.get(Deployment.class, "incline-storage-service")).get("ENCRYPTION_KEY");
+    assertThat(own.getValueFrom().getSecretKeyRef().getName()).isEqualTo("incline-storage-encryption-k1");
+    assertThat(own.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("encryption-key");
+    assertThat(gpu.all(Secret.class)).extracting(s -> s.getMetadata().getName()).doesNotContain("incline-storage-encryption");
+    assertThat(env(defaults.get(Deployment.class, "incline-job-service"))).as("only storage-service holds the key")
+        .doesNotContainKey("ENCRYPTION_KEY");
+    assertThat(env(defaults.get(Deployment.class, "incline-api-gateway"))).doesNotContainKey("ENCRYPTION_KEY");
+  }
+
+  @Test
+  void encryptionKeyIsGeneratedOnInstallAndKeptOnUpgrade() {
+    Secret generated = defaults.get(Secret.class, "incline-storage-encryption");
+    String key = decoded(generated, "encryption-key");
+    assertThat(Base64.getDecoder().decode(key)).as("an AES-256 key").hasSize(32);
+    assertThat(generated.getMetadata().getAnnotations()).containsEntry("helm.sh/resource-policy", "keep");
+    assertThat(decoded(Chart.render().get(Secret.class, "incline-storage-encryption"), "encryption-key"))
+        .as("a fresh install gets a fresh key").isNotEqualTo(key);
+
+    FakeApiServer.existsOnce(new SecretBuilder(generated).build());
+    assertThat(decoded(Chart.render().get(Secret.class, "incline-storage-encryption"), "encryption-key"))
+        .as("an upgrade keeps the key in the cluster").isEqualTo(key);
+
+    FakeApiServer.existsOnce(new SecretBuilder(generated).build());
+    assertThatThrownBy(() -> Chart.render(t -> t.set("storageService.encryption.keyId", "k2")))
+        .as("a new id on the same key would orphan every value sealed under k1")
+        .hasMessageContaining("changing the id does not change the key");
+  }
+
+  @Test
+  void anExplicitEncryptionKeyMustBe32Bytes() {
+    String key = Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8));
+    Chart chart = Chart.render(t -> t.set("storageService.encryption.key", key).set("storageService.encryption.keyId", "prod-2025"));
+    assertThat(decoded(chart.get(Secret.class, "incline-storage-encryption"), "encryption-key")).isEqualTo(key);
+    assertThat(Chart.<String>at(chart.config("storage-service"), "incline.storage.encryption.active-key")).isEqualTo("prod-2025");
+    assertThat(chart.yaml).as("only in the Secret, base64-encoded once more").doesNotContain(key);
+
+    String shortKey = Base64.getEncoder().encodeToString(new byte[16]);
+    assertThatThrownBy(() -> Chart.render(t -> t.set("storageService.encryption.key", shortKey)))
+        .hasMessageContaining("must be base64 of 32 bytes");
+    assertThatThrownBy(() -> Chart.render(t -> t.set("storageService.encryption.keyId", "k.1")))
+        .hasMessageContaining("must be letters, digits");
+  }
+
+  @Test
+  void rotationKeepsThePreviousKeysReadable() {
+    Chart chart = Chart.render(t -> t.set("storageService.encryption.keyId", "k2")
+        .set("storageService.encryption.existingSecret", "incline-storage-encryption-k2")
+        .set("storageService.encryption.previousKeys[0].id", "k1")
+        .set("storageService.encryption.previousKeys[0].existingSecret", "incline-storage-encryption"));
+    assertThat(Chart.<String>at(chart.config("storage-service"), "incline.storage.encryption.active-key")).isEqualTo("k2");
+    assertThat(Chart.<Map<String, Object>>at(chart.config("storage-service"), "incline.storage.encryption.keys"))
+        .containsOnly(Map.entry("[k2]", "${ENCRYPTION_KEY}"), Map.entry("[k1]", "${ENCRYPTION_KEY_PREVIOUS_0}"));
+    Map<String, EnvVar> env = env(chart.get(Deployment.class, "incline-storage-service"));
+    assertThat(env.get("ENCRYPTION_KEY").getValueFrom().getSecretKeyRef().getName()).isEqualTo("incline-storage-encryption-k2");
+    assertThat(env.get("ENCRYPTION_KEY_PREVIOUS_0").getValueFrom().getSecretKeyRef().getName())
+        .isEqualTo("incline-storage-encryption");
+    assertThat(env.get("ENCRYPTION_KEY_PREVIOUS_0").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("encryption-key");
+    assertThat(chart.all(Secret.class)).extracting(s -> s.getMetadata().getName())
+        .as("the old generated Secret is kept by its resource policy, not rendered").doesNotContain("incline-storage-encryption");
+
+    assertThatThrownBy(() -> Chart.render(t -> t.set("storageService.encryption.keyId", "k2")
+        .set("storageService.encryption.previousKeys[0].id", "k1")
+        .set("storageService.encryption.previousKeys[0].existingSecret", "incline-storage-encryption")))
+        .as("the chart's own Secret cannot hold the new and the old key at once").hasMessageContaining("still holds the active key");
+    assertThatThrownBy(() -> Chart.render(t -> t.set("storageService.encryption.existingSecret", "k")
+        .set("storageService.encryption.previousKeys[0].id", "k1")
+        .set("storageService.encryption.previousKeys[0].existingSecret", "old")))
+        .hasMessageContaining("\"k1\" is used twice");
   }
 
   @Test
@@ -285,22 +414,29 @@ class ChartTest {
       assertThat(env.get("INCLINE_INTERNAL_TOKEN_SECRET").getValueFrom().getSecretKeyRef().getName())
           .isEqualTo("incline-internal-token");
     }
-    assertThat(chart.config("job-service").toString()).doesNotContain("4711");
-    Map<String, EnvVar> jobs = env(chart.get(Deployment.class, "incline-job-service"));
-    assertThat(jobs.get("INCLINE_S3_ACCESS_KEY").getValueFrom().getSecretKeyRef().getName()).isEqualTo("incline-s3");
-    assertThat(jobs.get("INCLINE_S3_SECRET_KEY").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("secretKey");
+    for (String service : SERVICES) {
+      assertThat(chart.config(service).toString()).doesNotContain("4711");
+    }
+    for (String service : List.of("job-service", "storage-service")) {
+      Map<String, EnvVar> env = env(chart.get(Deployment.class, "incline-" + service));
+      assertThat(env.get("INCLINE_S3_ACCESS_KEY").getValueFrom().getSecretKeyRef().getName()).isEqualTo("incline-s3");
+      assertThat(env.get("INCLINE_S3_ACCESS_KEY").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("accessKey");
+      assertThat(env.get("INCLINE_S3_SECRET_KEY").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("secretKey");
+    }
     assertThat(decoded(chart.get(Secret.class, "incline-s3"), "secretKey")).isEqualTo("s3-secret-4711");
-    assertThat(env(chart.get(Deployment.class, "incline-api-gateway"))).as("only job-service talks to S3")
+    assertThat(env(chart.get(Deployment.class, "incline-api-gateway"))).as("only job-service and storage-service talk to S3")
         .doesNotContainKeys("INCLINE_S3_ACCESS_KEY", "INCLINE_S3_SECRET_KEY");
   }
 
   @Test
   void existingSecretsReplaceTheChartsOwn() {
     assertThat(gpu.all(Secret.class)).extracting(s -> s.getMetadata().getName()).containsExactly("incline-internal-token");
-    Map<String, EnvVar> env = env(gpu.get(Deployment.class, "incline-job-service"));
-    assertThat(env.get("SPRING_DATASOURCE_PASSWORD").getValueFrom().getSecretKeyRef().getName())
-        .isEqualTo("incline-postgresql-credentials");
-    assertThat(env.get("INCLINE_S3_SECRET_KEY").getValueFrom().getSecretKeyRef().getName()).isEqualTo("incline-s3-credentials");
+    for (String service : List.of("job-service", "storage-service")) {
+      Map<String, EnvVar> env = env(gpu.get(Deployment.class, "incline-" + service));
+      assertThat(env.get("SPRING_DATASOURCE_PASSWORD").getValueFrom().getSecretKeyRef().getName())
+          .isEqualTo("incline-postgresql-credentials");
+      assertThat(env.get("INCLINE_S3_SECRET_KEY").getValueFrom().getSecretKeyRef().getName()).isEqualTo("incline-s3-credentials");
+    }
 
     Chart own = Chart.render(t -> t.set("internalToken.existingSecret", "my-token"));
     assertThat(own.all(Secret.class)).extracting(s -> s.getMetadata().getName()).doesNotContain("incline-internal-token");
@@ -330,6 +466,10 @@ class ChartTest {
         .isEqualTo("registry.example.com/incline/incline-api-gateway:0.1.0");
     assertThat(Chart.<String>at(gpu.config("job-service"), "incline.compute.kubernetes.agent-image"))
         .isEqualTo("registry.example.com/incline/incline-agent:0.1.0");
+    assertThat(container(defaults.get(Deployment.class, "incline-storage-service")).getImage())
+        .isEqualTo("docker.io/incline/incline-storage-service:0.1.0");
+    assertThat(container(gpu.get(Deployment.class, "incline-storage-service")).getImage())
+        .isEqualTo("registry.example.com/incline/incline-storage-service:0.1.0");
 
     Chart tagged = Chart.render(t -> t.set("image.registry", "r.local:5000/ml").set("image.tag", "1.2.3")
         .set("image.pullPolicy", "Always").set("agent.image.repository", "custom-agent"));
@@ -338,6 +478,15 @@ class ChartTest {
     assertThat(gateway.getImagePullPolicy()).isEqualTo("Always");
     assertThat(Chart.<String>at(tagged.config("job-service"), "incline.compute.kubernetes.agent-image"))
         .isEqualTo("r.local:5000/ml/custom-agent:1.2.3");
+  }
+
+  @Test
+  void valuesNameTheModelServerImageForDeploymentService() throws java.io.IOException {
+    // not rendered yet: deployment-service, which starts it, comes in a later release
+    Map<String, Object> values = new org.yaml.snakeyaml.Yaml().load(java.nio.file.Files.readString(Chart.DIR.resolve("values.yaml")));
+    assertThat(Chart.<String>at(values, "modelServer.image.repository")).isEqualTo("incline-model-server");
+    assertThat(Chart.<String>at(values, "agent.image.repository")).isEqualTo("incline-agent");
+    assertThat(Chart.<String>at(values, "storageService.image.repository")).isEqualTo("incline-storage-service");
   }
 
   @Test
@@ -368,11 +517,15 @@ class ChartTest {
   @Test
   void extraSpringPropertiesAreMergedIntoTheConfiguration() {
     Chart chart = Chart.render(t -> t.set("jobService.config.incline.jobs.max-retries", 3)
-        .set("apiGateway.config.incline.gateway.key-cache-ttl", "30s"));
+        .set("apiGateway.config.incline.gateway.key-cache-ttl", "30s")
+        .set("storageService.config.incline.storage.presign-ttl", "15m"));
     Map<String, Object> jobs = chart.config("job-service");
     assertThat(Chart.<Object>at(jobs, "incline.jobs.max-retries")).isEqualTo(3);
     assertThat(Chart.<String>at(jobs, "incline.jobs.agent-url")).as("kept").startsWith("http://incline-job-service");
     assertThat(Chart.<String>at(chart.config("api-gateway"), "incline.gateway.key-cache-ttl")).isEqualTo("30s");
+    Map<String, Object> storage = chart.config("storage-service");
+    assertThat(Chart.<String>at(storage, "incline.storage.presign-ttl")).isEqualTo("15m");
+    assertThat(Chart.<String>at(storage, "incline.storage.services.jobs")).as("kept").isEqualTo("http://incline-job-service:8081");
   }
 
   @Test

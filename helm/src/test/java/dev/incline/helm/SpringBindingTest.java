@@ -6,21 +6,31 @@ import dev.incline.gateway.config.GatewayProperties;
 import dev.incline.jobs.config.JobsProperties;
 import dev.incline.jobs.config.KubernetesProperties;
 import dev.incline.jobs.machine.MachineType;
+import dev.incline.platform.s3.S3Properties;
+import dev.incline.storage.config.StorageProperties;
+import dev.incline.storage.secret.SecretCipher;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.PropertySourcesPlaceholdersResolver;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.core.env.MutablePropertySources;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.core.io.ByteArrayResource;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The rendered configuration files bound by Spring Boot's Binder to the services' own
@@ -31,6 +41,9 @@ class SpringBindingTest {
   private static Binder gpu;
   private static Binder defaults;
   private static Binder gateway;
+  private static Binder gpuGateway;
+  private static Binder storage;
+  private static Binder gpuStorage;
 
   @BeforeAll
   static void load() {
@@ -39,6 +52,12 @@ class SpringBindingTest {
     gpu = binder(file(gpuChart, "job-service"));
     defaults = binder(file(defaultChart, "job-service"));
     gateway = binder(file(defaultChart, "api-gateway"));
+    gpuGateway = binder(file(gpuChart, "api-gateway"));
+    // the pod's environment: ENCRYPTION_KEY as the Deployment fills it from the chart's generated Secret
+    Secret key = defaultChart.get(Secret.class, Chart.RELEASE + "-storage-encryption");
+    String encryptionKey = new String(Base64.getDecoder().decode(key.getData().get("encryption-key")), StandardCharsets.UTF_8);
+    storage = binder(file(defaultChart, "storage-service"), Map.of("ENCRYPTION_KEY", encryptionKey));
+    gpuStorage = binder(file(gpuChart, "storage-service"), Map.of());
   }
 
   @Test
@@ -97,6 +116,74 @@ class SpringBindingTest {
   }
 
   @Test
+  void gatewayKnowsWhereStorageServiceListens() {
+    for (Binder binder : List.of(gateway, gpuGateway)) {
+      GatewayProperties properties = binder.bind("incline.gateway", GatewayProperties.class).get();
+      assertThat(properties.services().storage()).isEqualTo(URI.create("http://incline-storage-service:8082"));
+    }
+  }
+
+  @Test
+  void jobServiceKnowsWhereStorageServiceListens() {
+    for (Binder binder : List.of(defaults, gpu)) {
+      JobsProperties jobs = binder.bind("incline.jobs", JobsProperties.class).get();
+      assertThat(jobs.storageUrl()).isEqualTo(URI.create("http://incline-storage-service:8082"));
+    }
+  }
+
+  @Test
+  void storageSettingsBindToStorageProperties() {
+    for (Binder binder : List.of(storage, gpuStorage)) {
+      StorageProperties properties = binder.bind("incline.storage", StorageProperties.class).get();
+      assertThat(properties.services().jobs()).isEqualTo(URI.create("http://incline-job-service:8081"));
+      assertThat(properties.presignTtl()).isEqualTo(Duration.ofHours(1));
+      assertThat(properties.uploadPartSize()).isEqualTo(DataSize.ofMegabytes(64));
+      assertThat(properties.streamPartSize()).isEqualTo(DataSize.ofMegabytes(8));
+      assertThat(properties.maxFilesPerVersion()).isEqualTo(100_000);
+      assertThat(properties.encryption().activeKey()).isEqualTo("k1");
+      assertThat(properties.encryption().keys()).containsOnlyKeys("k1");
+    }
+    S3Properties s3 = gpuStorage.bind("incline.s3", S3Properties.class).get();
+    assertThat(s3.endpoint()).isEqualTo(URI.create("https://s3.example.com"));
+    assertThat(s3.bucket()).isEqualTo("incline-prod");
+    assertThat(s3.pathStyle()).isTrue();
+    assertThat(s3.createBucket()).isFalse();
+    assertThat(storage.bind("spring.flyway.schemas", String.class).get()).isEqualTo("storage");
+  }
+
+  @Test
+  void theGeneratedEncryptionKeyOpensWhatItSeals() {
+    // placeholder resolved from the environment, bound, and accepted by storage-service's own cipher
+    StorageProperties properties = storage.bind("incline.storage", StorageProperties.class).get();
+    SecretCipher cipher = new SecretCipher(properties.encryption());
+    assertThat(cipher.activeKey()).isEqualTo("k1");
+    SecretCipher.Sealed sealed = cipher.seal("s3cr3t".getBytes(StandardCharsets.UTF_8), "team_a/TOKEN");
+    assertThat(sealed.keyId()).isEqualTo("k1");
+    assertThat(new String(cipher.open(sealed, "team_a/TOKEN"), StandardCharsets.UTF_8)).isEqualTo("s3cr3t");
+  }
+
+  @Test
+  void aRotationBindsTheNewActiveKeyAndTheOldOne() {
+    Chart rotated = Chart.render(t -> t.set("storageService.encryption.keyId", "k-2026_01")
+        .set("storageService.encryption.existingSecret", "incline-storage-encryption-2026")
+        .set("storageService.encryption.previousKeys[0].id", "k1")
+        .set("storageService.encryption.previousKeys[0].existingSecret", "incline-storage-encryption"));
+    String oldKey = Base64.getEncoder().encodeToString(new byte[32]);
+    String newKey = Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8));
+    Binder binder = binder(file(rotated, "storage-service"), Map.of("ENCRYPTION_KEY", newKey, "ENCRYPTION_KEY_PREVIOUS_0", oldKey));
+    StorageProperties.Encryption encryption = binder.bind("incline.storage", StorageProperties.class).get().encryption();
+    assertThat(encryption.activeKey()).isEqualTo("k-2026_01");
+    assertThat(encryption.keys()).as("ids with - and _ kept whole by the bracket notation")
+        .containsOnly(Map.entry("k-2026_01", newKey), Map.entry("k1", oldKey));
+
+    SecretCipher before = new SecretCipher(new StorageProperties.Encryption(Map.of("k1", oldKey), "k1"));
+    SecretCipher.Sealed sealed = before.seal(new byte[] {42}, "team_a/X");
+    SecretCipher after = new SecretCipher(encryption);
+    assertThat(after.open(sealed, "team_a/X")).containsExactly(42);
+    assertThat(after.seal(new byte[] {1}, "team_a/X").keyId()).isEqualTo("k-2026_01");
+  }
+
+  @Test
   void withoutBracketsSpringWouldDropTheSlashOfANodeLabel() {
     // why the chart writes "[nvidia.com/gpu.product]": this is what a plain key binds to
     Map<String, String> plain = binder("m:\n  nvidia.com/gpu.product: A\n")
@@ -109,13 +196,19 @@ class SpringBindingTest {
   }
 
   private static Binder binder(String yaml) {
+    return binder(yaml, Map.of());
+  }
+
+  /** The file, with {@code env} standing for the pod's environment variables that its placeholders name. */
+  private static Binder binder(String yaml, Map<String, Object> env) {
     MutablePropertySources sources = new MutablePropertySources();
+    sources.addLast(new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, env));
     try {
       new YamlPropertySourceLoader().load("config.yaml", new ByteArrayResource(yaml.getBytes(StandardCharsets.UTF_8)))
           .forEach(sources::addLast);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return new Binder(ConfigurationPropertySources.from(sources));
+    return new Binder(ConfigurationPropertySources.from(sources), new PropertySourcesPlaceholdersResolver(sources));
   }
 }
