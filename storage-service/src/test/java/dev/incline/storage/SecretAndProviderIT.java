@@ -64,6 +64,10 @@ class SecretAndProviderIT extends StorageServiceTestBase {
     var malformed = send(alice, "PUT", "/api/v1/secrets/OTHER", "{\"value\": \"" + VALUE + "\", ");
     assertThat(malformed.statusCode()).isEqualTo(400);
     assertThat(malformed.body()).doesNotContain(VALUE);
+    // unquoted, the value is one bare token: Jackson's own message would quote it
+    var unquoted = send(alice, "PUT", "/api/v1/secrets/OTHER", "{\"value\": wandbv19f8e7d6c5b4a39281706}");
+    assertThat(unquoted.statusCode()).isEqualTo(400);
+    assertThat(unquoted.body()).doesNotContain("wandbv19f8e7d6c5b4a39281706").contains("line 1");
     var wrongType = send(alice, "PUT", "/api/v1/secrets/OTHER", "{\"value\": {\"nested\": \"" + VALUE + "\"}}");
     assertThat(wrongType.statusCode()).isIn(400, 422);
     assertThat(wrongType.body()).doesNotContain(VALUE);

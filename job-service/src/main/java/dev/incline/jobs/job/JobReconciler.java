@@ -221,7 +221,8 @@ public class JobReconciler implements SmartLifecycle {
     } else if (job.getGitUrl() != null) {
       workspace = new WorkloadSpec.Workspace.Git(job.getGitUrl(), job.getGitRef());
     }
-    update(job.getId(), j -> transition(j, JobStatus.PROVISIONING, null));
+    // Secrets and datasets before Provisioning: while storage-service is unreachable the job stays
+    // Pending (nothing applied yet) and the next pass tries again.
     Map<String, String> secretEnv = new LinkedHashMap<>(secrets.secretEnv(job));
     List<WorkloadSpec.DatasetMount> mounts;
     try {
@@ -241,6 +242,7 @@ public class JobReconciler implements SmartLifecycle {
     }
     WorkloadSpec spec = JobSpecs.workload(job, service.env(job), service.ports(job), machine, workspace, secretEnv)
         .withDatasets(mounts);
+    update(job.getId(), j -> transition(j, JobStatus.PROVISIONING, null));
     try {
       runtime.apply(spec);
       // Follow from the start: waiting for a pass to observe Running delayed a job's first lines

@@ -94,6 +94,8 @@ final class JobValidator {
         String name = r.secrets().get(i);
         if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]{0,127}")) {
           errors.add(new FieldError("secrets[" + i + "]", "must be a secret name (an environment variable name)"));
+        } else if (name.startsWith("INCLINE_")) {
+          errors.add(new FieldError("secrets[" + i + "]", "names starting with INCLINE_ are reserved"));
         } else if (!seen.add(name)) {
           errors.add(new FieldError("secrets[" + i + "]", "names '" + name + "' twice"));
         } else if (r.env() != null && r.env().containsKey(name)) {
@@ -118,10 +120,14 @@ final class JobValidator {
       }
     }
     if (r.outputs() != null) {
+      java.util.Set<String> targets = new java.util.HashSet<>();
       for (int i = 0; i < r.outputs().size(); i++) {
         JobRequest.Output out = r.outputs().get(i);
         if (out == null || out.dataset() == null || !out.dataset().matches("[a-z0-9][a-z0-9._-]{0,62}")) {
           errors.add(new FieldError("outputs[" + i + "].dataset", "must be a dataset name: 1-63 lower-case letters, digits, '.', '_' or '-'"));
+        } else if (!targets.add(out.dataset())) {
+          // one job makes one version of a dataset
+          errors.add(new FieldError("outputs[" + i + "].dataset", "'" + out.dataset() + "' is already the dataset of another output"));
         }
         String from = out == null ? null : out.from();
         if (from == null || from.isBlank() || from.startsWith("/") || java.util.Arrays.asList(from.split("/")).contains("..")) {

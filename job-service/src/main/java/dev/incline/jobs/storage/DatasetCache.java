@@ -44,7 +44,9 @@ public class DatasetCache {
   private final MeterRegistry registry;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
       .followRedirects(HttpClient.Redirect.NEVER).build();
-  private final Map<String, Object> locks = new ConcurrentHashMap<>();
+  // ReentrantLock, not synchronized: a download takes long and runs on a virtual thread, which a
+  // monitor would pin to its carrier on Java 21
+  private final Map<String, java.util.concurrent.locks.ReentrantLock> locks = new ConcurrentHashMap<>();
 
   DatasetCache(JobsProperties properties, StorageClient storage, MeterRegistry registry) {
     this.root = properties.datasetCache();
@@ -55,7 +57,9 @@ public class DatasetCache {
   /** The version's directory, downloaded first when this machine does not hold it yet. */
   public Path materialise(String teamId, String versionId) {
     Path dir = root.resolve(teamId).resolve(versionId);
-    synchronized (locks.computeIfAbsent(teamId + "/" + versionId, k -> new Object())) {
+    var lock = locks.computeIfAbsent(teamId + "/" + versionId, k -> new java.util.concurrent.locks.ReentrantLock());
+    lock.lock();
+    try {
       if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
         Counter.builder(METRIC).tag("result", "hit").register(registry).increment();
         return dir;
@@ -82,6 +86,8 @@ public class DatasetCache {
         deleteQuietly(partial);
         throw e;
       }
+    } finally {
+      lock.unlock();
     }
   }
 

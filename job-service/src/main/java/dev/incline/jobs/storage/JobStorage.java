@@ -43,12 +43,6 @@ public class JobStorage {
     return mounts;
   }
 
-  /**
-   * Turns the output directories of a job that succeeded into committed dataset versions with the
-   * job as their lineage. Safe to run again after a crash half-way: storage-service hands out the
-   * same draft for the same job, files are uploaded again over it, and an output already committed
-   * is kept.
-   */
   /** An output that can never be produced (its directory is missing, a file name is refused). */
   public static final class OutputFailure extends RuntimeException {
     OutputFailure(String message) {
@@ -56,6 +50,12 @@ public class JobStorage {
     }
   }
 
+  /**
+   * Turns the output directories of a job that succeeded into committed dataset versions with the
+   * job as their lineage. Safe to run again after a crash half-way: storage-service hands out the
+   * same draft for the same job, files are uploaded again over it, and an output already committed
+   * is kept.
+   */
   public List<JobData.Output> produceOutputs(String teamId, String projectId, String jobId, WorkloadRef ref, List<JobData.Output> outputs) {
     List<JobData.Output> done = new ArrayList<>();
     for (JobData.Output o : outputs) {
@@ -68,22 +68,34 @@ public class JobStorage {
       if (files.isEmpty()) {
         throw new OutputFailure("output '" + o.dataset() + "': the directory " + from + " is missing or empty in the workspace");
       }
-      StorageClient.Version v = storage.outputVersion(teamId, projectId, o.dataset(), jobId, "output of " + jobId + " (" + from + ")");
-      if (!"committed".equals(v.status())) {
-        for (ArtifactFile f : files) {
-          try (InputStream in = f.open()) {
-            storage.putFile(teamId, v, f.path(), in, f.size());
-          } catch (InvalidRequestException e) {
-            throw new OutputFailure("output '" + o.dataset() + "': file " + f.path() + " refused: "
-                + e.errors().stream().map(InvalidRequestException.FieldError::message).toList());
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
+      try {
+        StorageClient.Version v = storage.outputVersion(teamId, projectId, o.dataset(), jobId, "output of " + jobId + " (" + from + ")");
+        if (!"committed".equals(v.status())) {
+          for (ArtifactFile f : files) {
+            try (InputStream in = f.open()) {
+              storage.putFile(teamId, v, f.path(), in, f.size());
+            } catch (InvalidRequestException | StorageClient.StorageException e) {
+              throw new OutputFailure("output '" + o.dataset() + "': file " + f.path() + " refused: " + reason(e));
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
           }
+          v = storage.commit(teamId, v);
         }
-        v = storage.commit(teamId, v);
+        done.add(new JobData.Output(o.dataset(), o.from(), v.ref()));
+      } catch (InvalidRequestException | StorageClient.StorageException e) {
+        // refusals (4xx) will not change by trying again; only unavailability (503) and I/O are retried
+        throw new OutputFailure("output '" + o.dataset() + "' refused by storage-service: " + reason(e));
       }
-      done.add(new JobData.Output(o.dataset(), o.from(), v.ref()));
     }
     return done;
   }
+
+  private static String reason(RuntimeException e) {
+    if (e instanceof InvalidRequestException i) {
+      return i.errors().stream().map(x -> x.field() + " " + x.message()).toList().toString();
+    }
+    return e.getMessage();
+  }
+
 }

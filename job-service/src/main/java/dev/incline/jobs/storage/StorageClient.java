@@ -155,13 +155,13 @@ public class StorageClient {
     } catch (RuntimeException notJson) {
       // fall through
     }
-    if ((s == 422 || s == 404 || s == 409) && problem != null) {
+    if (s >= 400 && s < 500 && s != 401 && s != 408 && s != 429) {
       List<FieldError> errors = new ArrayList<>();
-      if (problem.has("errors")) {
+      if (problem != null && problem.has("errors")) {
         problem.get("errors").forEach(e -> errors.add(new FieldError(fieldOf.apply(e.get("field").asString()), e.get("message").asString())));
       }
       if (errors.isEmpty()) {
-        throw new StorageException(s, problem.path("detail").asString(""));
+        throw new StorageException(s, problem == null ? "refused with " + s : problem.path("detail").asString("refused with " + s));
       }
       throw new InvalidRequestException(errors);
     }

@@ -42,9 +42,9 @@ class DatasetRows {
   List<FileRow> files(UUID versionId, String prefix, String after, int limit) {
     return jdbc.sql("""
         SELECT path, object_key, size_bytes, sha256, verified, uploaded_at FROM dataset_file
-        WHERE version_id = ? AND path > ? AND (? = '' OR left(path, length(?)) = ?)
+        WHERE version_id = ? AND path > ? AND path >= ? AND (? = '' OR left(path, length(?)) = ?)
         ORDER BY path LIMIT ?""")
-        .params(versionId, after == null ? "" : after, prefix, prefix, prefix, limit).query(DatasetRows::file).list();
+        .params(versionId, after == null ? "" : after, prefix, prefix, prefix, prefix, limit).query(DatasetRows::file).list();
   }
 
   List<FileRow> allFiles(UUID versionId) {
@@ -75,9 +75,15 @@ class DatasetRows {
     return jdbc.sql("DELETE FROM dataset_file WHERE version_id = ? AND path = ?").params(versionId, path).update() > 0;
   }
 
-  void verified(UUID versionId, String path, String sha256) {
-    jdbc.sql("UPDATE dataset_file SET verified = true, sha256 = ? WHERE version_id = ? AND path = ?")
-        .params(sha256, versionId, path).update();
+  /** Marks the object that was hashed, not whatever the path points to by now. */
+  void verified(UUID versionId, String path, String objectKey, String sha256) {
+    jdbc.sql("UPDATE dataset_file SET verified = true, sha256 = ? WHERE version_id = ? AND path = ? AND object_key = ?")
+        .params(sha256, versionId, path, objectKey).update();
+  }
+
+  long unverifiedCount(UUID versionId) {
+    return jdbc.sql("SELECT count(*) FROM dataset_file WHERE version_id = ? AND NOT verified").param(versionId)
+        .query(Long.class).single();
   }
 
   Map<UUID, Stats> stats(Collection<UUID> versionIds) {

@@ -66,11 +66,13 @@ public class DatasetService {
     }
     if (r.name() == null || !NAME.matcher(r.name()).matches()) {
       errors.add(new FieldError("name", "must be 1-63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"));
+    } else if (r.name().startsWith(Views.DATASET + "_")) {
+      errors.add(new FieldError("name", "must not start with 'ds_', which marks dataset ids"));
     }
     if (!errors.isEmpty()) {
       throw new InvalidRequestException(errors);
     }
-    projects.requireProject(caller, r.projectId());
+    String projectId = projects.requireProject(caller, r.projectId());
     UUID provider = null;
     if (r.storageProviderId() != null && !r.storageProviderId().isBlank()) {
       provider = providers.require(caller.teamId(), r.storageProviderId()).getId();
@@ -78,7 +80,7 @@ public class DatasetService {
     if (datasets.existsByTeamIdAndName(caller.teamId(), r.name())) {
       throw new ConflictException("name-taken", "a dataset named '" + r.name() + "' already exists");
     }
-    Dataset d = new Dataset(PublicId.newUuid(), caller.teamId(), r.projectId(), r.name(), r.description(), provider,
+    Dataset d = new Dataset(PublicId.newUuid(), caller.teamId(), projectId, r.name(), r.description(), provider,
         caller.userId(), clock.instant());
     return view(datasets.save(d));
   }
@@ -90,7 +92,8 @@ public class DatasetService {
     UUID from = after == null ? new UUID(0, 0) : parseCursor(after);
     List<Dataset> page = projectId == null || projectId.isBlank()
         ? datasets.findByTeamIdAndIdGreaterThanOrderByIdAsc(caller.teamId(), from, Limit.of(n + 1))
-        : datasets.findByTeamIdAndProjectIdAndIdGreaterThanOrderByIdAsc(caller.teamId(), projectId, from, Limit.of(n + 1));
+        : datasets.findByTeamIdAndProjectIdAndIdGreaterThanOrderByIdAsc(caller.teamId(), ProjectDirectory.canonical(projectId),
+            from, Limit.of(n + 1));
     return PageResponse.of(page, n, this::view, d -> d.getId().toString());
   }
 
@@ -239,6 +242,9 @@ public class DatasetService {
     if (tag == null || !TAG.matcher(tag).matches()) {
       throw new InvalidRequestException("tag", "must be 1-63 lower-case letters, digits, '.', '_' or '-', starting with a letter");
     }
+    if (tag.startsWith(Views.VERSION + "_")) {
+      throw new InvalidRequestException("tag", "must not start with 'dsv_', which marks version ids");
+    }
     if (tag.equals(LATEST)) {
       throw new InvalidRequestException("tag", "'latest' moves by itself to every newly committed version");
     }
@@ -286,11 +292,11 @@ public class DatasetService {
    */
   @Transactional
   public VersionView outputVersion(Caller caller, String projectId, String name, String jobId, String message) {
-    if (name == null || !NAME.matcher(name).matches()) {
-      throw new InvalidRequestException("dataset", "must be 1-63 lower-case letters, digits, '.', '_' or '-'");
+    if (name == null || !NAME.matcher(name).matches() || name.startsWith(Views.DATASET + "_")) {
+      throw new InvalidRequestException("dataset", "must be 1-63 lower-case letters, digits, '.', '_' or '-', not starting with 'ds_'");
     }
     Dataset d = datasets.findByTeamIdAndName(caller.teamId(), name).orElseGet(() -> datasets.saveAndFlush(new Dataset(
-        PublicId.newUuid(), caller.teamId(), projectId, name, null, null, caller.userId(), clock.instant())));
+        PublicId.newUuid(), caller.teamId(), ProjectDirectory.canonical(projectId), name, null, null, caller.userId(), clock.instant())));
     d = datasets.findForUpdateByTeamIdAndId(caller.teamId(), d.getId()).orElseThrow();
     var existing = versions.findByTeamIdAndDatasetIdAndProducedByJob(caller.teamId(), d.getId(), jobId);
     if (existing.isPresent()) {

@@ -46,6 +46,8 @@ import software.amazon.awssdk.services.s3.model.Part;
 @Service
 public class FileService {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FileService.class);
+
   static final int MAX_PARTS = 10_000;
   static final long MIN_PART = 5L * 1024 * 1024;
   static final long MAX_PART = 5L * 1024 * 1024 * 1024;
@@ -127,8 +129,9 @@ public class FileService {
 
   /** Records a file under the version's lock; a version committed meanwhile keeps none of it. */
   private void record(Target t, FileRow row) {
+    String replaced;
     try {
-      String replaced = tx.execute(s -> {
+      replaced = tx.execute(s -> {
         DatasetVersion v = versions.findForUpdateByTeamIdAndId(t.version().getTeamId(), t.version().getId())
             .orElseThrow(() -> new NotFoundException("version", t.dataset().getName() + ":" + t.version().getNumber()));
         requireDraft(v);
@@ -137,12 +140,17 @@ public class FileService {
         }
         return rows.putFile(v.getId(), row).orElse(null);
       });
-      if (replaced != null) {
-        t.bucket().delete(replaced);
-      }
     } catch (RuntimeException e) {
-      t.bucket().delete(row.objectKey());
+      t.bucket().delete(row.objectKey()); // not recorded: nothing points to it
       throw e;
+    }
+    if (replaced != null) {
+      try {
+        t.bucket().delete(replaced);
+      } catch (RuntimeException e) {
+        // the row points to the new object; the old one is only garbage under the draft's prefix
+        log.warn("could not delete a replaced object of a draft version: {}", e.getMessage());
+      }
     }
   }
 
@@ -238,6 +246,7 @@ public class FileService {
 
   /** What S3 holds of an upload, and fresh URLs for the parts still missing: how a client resumes. */
   public UploadView upload(Caller caller, String ref, String version, String uploadId) {
+    caller.require(Role.MEMBER); // the answer holds upload URLs
     Target t = target(caller, ref, version);
     UploadRow row = uploadRow(caller, t, uploadId);
     return uploadView(t, row, t.bucket().parts(row.objectKey(), row.s3UploadId()));
@@ -349,15 +358,21 @@ public class FileService {
       if (f.sha256() != null && !f.sha256().equals(actual)) {
         errors.add(new FieldError("files[" + f.path() + "]", "SHA-256 is " + actual + ", not the declared " + f.sha256()));
       } else {
-        rows.verified(t.version().getId(), f.path(), actual);
+        rows.verified(t.version().getId(), f.path(), f.objectKey(), actual);
       }
     }
     if (!errors.isEmpty()) {
       throw new InvalidRequestException(errors);
     }
     return tx.execute(s -> {
-      DatasetVersion v = versions.findForUpdateByTeamIdAndId(t.version().getTeamId(), t.version().getId()).orElseThrow();
+      DatasetVersion v = versions.findForUpdateByTeamIdAndId(t.version().getTeamId(), t.version().getId())
+          .orElseThrow(() -> new NotFoundException("version", t.dataset().getName() + ":" + t.version().getNumber()));
       requireDraft(v);
+      // Uploads that landed while the files were being hashed: checked next time, not frozen unchecked.
+      if (!rows.uploads(v.getId()).isEmpty() || rows.unverifiedCount(v.getId()) > 0) {
+        throw new ConflictException("version-changed", "files of version " + v.getNumber()
+            + " changed while it was being committed; commit again");
+      }
       v.commit(clock.instant());
       rows.tag(t.dataset().getId(), DatasetService.LATEST, v.getId(), clock.instant());
       return datasets.versionView(t.dataset(), v);

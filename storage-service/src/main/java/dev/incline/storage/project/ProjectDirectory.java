@@ -31,8 +31,17 @@ public class ProjectDirectory {
     this.tokens = tokens;
   }
 
-  /** Throws a 404 problem unless the project exists in the caller's team. */
-  public void requireProject(Caller caller, String projectId) {
+  /**
+   * A project id as stored here: ids are decoded case-insensitively, so {@code PRJ_…} and {@code
+   * prj_…} name one project and must be kept as one string.
+   */
+  public static String canonical(String projectId) {
+    return dev.incline.platform.id.PublicId.decode("prj", projectId)
+        .map(id -> dev.incline.platform.id.PublicId.encode("prj", id)).orElse(projectId);
+  }
+
+  /** Throws a 404 problem unless the project exists in the caller's team; its canonical id otherwise. */
+  public String requireProject(Caller caller, String projectId) {
     HttpRequest request = HttpRequest.newBuilder(jobs.resolve("/api/v1/projects/" + URLEncoder.encode(projectId, StandardCharsets.UTF_8)))
         .header(InternalTokens.HEADER, tokens.issue(caller))
         .timeout(Duration.ofSeconds(10))
@@ -52,5 +61,6 @@ public class ProjectDirectory {
     if (status != 200) {
       throw ApiExceptions.unavailable("projects cannot be checked now (job-service answered " + status + "); try again");
     }
+    return canonical(projectId);
   }
 }

@@ -162,7 +162,11 @@ public class ProviderService {
   public int resealAll() {
     List<StorageProvider> old = providers.findByKeyIdNot(cipher.activeKey());
     for (StorageProvider p : old) {
-      p.seal(cipher.seal(cipher.open(p.sealed(), p.context()), p.context()));
+      try {
+        p.seal(cipher.seal(cipher.open(p.sealed(), p.context()), p.context()));
+      } catch (IllegalStateException e) {
+        org.slf4j.LoggerFactory.getLogger(ProviderService.class).warn("storage provider {} cannot be re-sealed: {}", p.getId(), e.getMessage());
+      }
     }
     return old.size();
   }

@@ -27,7 +27,8 @@ class KeyRotation {
   @EventListener(ApplicationReadyEvent.class)
   void resealUnderActiveKey() {
     int total = 0;
-    for (int n; (n = secrets.resealBatch()) > 0; ) {
+    java.util.Set<java.util.UUID> unreadable = new java.util.HashSet<>();
+    for (int n; (n = secrets.resealBatch(unreadable)) > 0; ) {
       total += n;
     }
     total += providers.resealAll();

@@ -92,7 +92,7 @@ public class SecretService {
    */
   @Transactional(readOnly = true)
   public Map<String, String> resolve(Caller caller, String projectId, List<String> names, boolean reveal) {
-    List<String> scopes = projectId == null || projectId.isBlank() ? List.of("") : List.of("", projectId);
+    List<String> scopes = projectId == null || projectId.isBlank() ? List.of("") : List.of("", ProjectDirectory.canonical(projectId));
     Map<String, Secret> found = new LinkedHashMap<>();
     for (Secret s : secrets.findByTeamIdAndProjectIdInAndNameIn(caller.teamId(), scopes, names)) {
       found.merge(s.getName(), s, (a, b) -> a.getProjectId().isEmpty() ? b : a);
@@ -113,12 +113,20 @@ public class SecretService {
     return values;
   }
 
-  /** Re-seals up to a batch of secrets under the active key; how many it did. */
+  /**
+   * Re-seals up to a batch of secrets under the active key; how many it did. A row that does not
+   * open (its key is gone) is left as it is and named by id in the log, never by value.
+   */
   @Transactional
-  public int resealBatch() {
-    List<Secret> batch = secrets.findTop500ByKeyIdNot(cipher.activeKey());
+  public int resealBatch(java.util.Set<java.util.UUID> skip) {
+    List<Secret> batch = secrets.findTop500ByKeyIdNot(cipher.activeKey()).stream().filter(s -> !skip.contains(s.getId())).toList();
     for (Secret s : batch) {
-      s.reseal(cipher.seal(cipher.open(s.sealed(), s.context()), s.context()));
+      try {
+        s.reseal(cipher.seal(cipher.open(s.sealed(), s.context()), s.context()));
+      } catch (IllegalStateException e) {
+        skip.add(s.getId());
+        org.slf4j.LoggerFactory.getLogger(SecretService.class).warn("secret {} cannot be re-sealed: {}", s.getId(), e.getMessage());
+      }
     }
     return batch.size();
   }
@@ -133,7 +141,6 @@ public class SecretService {
     if (projectId == null || projectId.isBlank()) {
       return "";
     }
-    projects.requireProject(caller, projectId);
-    return projectId;
+    return projects.requireProject(caller, projectId);
   }
 }

@@ -64,11 +64,17 @@ public class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
   @Override
   protected ResponseEntity<Object> handleHttpMessageNotReadable(
       HttpMessageNotReadableException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-    // Jackson's message names the line, column and field path; it never contains server internals.
+    // Where it went wrong, never what was there: Jackson's own message quotes the offending token,
+    // which may be a secret's value.
     String detail = "request body is not valid JSON for this endpoint";
     Throwable cause = e.getMostSpecificCause();
-    if (cause != null && cause.getMessage() != null) {
-      detail += ": " + cause.getMessage().lines().findFirst().orElse("");
+    if (cause instanceof tools.jackson.core.JacksonException je) {
+      if (je instanceof tools.jackson.databind.DatabindException && !je.getPath().isEmpty()) {
+        detail = "request body has a value of the wrong type or shape at " + je.getPathReference()
+            .replaceAll("^[^\\[]*\\[", "[");
+      } else if (je.getLocation() != null && je.getLocation().getLineNr() > 0) {
+        detail += " (line " + je.getLocation().getLineNr() + ", column " + je.getLocation().getColumnNr() + ")";
+      }
     }
     return ResponseEntity.badRequest().body(problem(HttpStatus.BAD_REQUEST, "malformed-request", detail));
   }
