@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  * Exit codes: 0 done, 1 transfer failed (worth retrying), 2 input rejected (not worth retrying).
  */
 @Command(name = "incline-agent", mixinStandardHelpOptions = true, version = "incline-agent 0.1.0",
-    subcommands = {FetchCommand.class, UploadCommand.class},
+    subcommands = {FetchCommand.class, FetchDatasetsCommand.class, UploadCommand.class},
     description = "Fetches a workload's workspace and uploads its artifacts.")
 public final class Agent implements Runnable {
 

@@ -46,8 +46,38 @@ class KubernetesRuntimeIT extends JobServiceTestBase {
             "{\"chart\": \"loss\", \"y\": 0.25}"), 0));
   }
 
+  /**
+   * Plays storage-service's internal endpoints for dataset inputs: this module is tested on its own
+   * (the standalone tests run the two services together).
+   */
+  static final com.sun.net.httpserver.HttpServer STORAGE = storage();
+
+  static com.sun.net.httpserver.HttpServer storage() {
+    try {
+      var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+      server.createContext("/internal/v1/", ex -> {
+        String path = ex.getRequestURI().getPath();
+        String body = path.endsWith("/dataset-refs/use")
+            ? "{\"versions\": [{\"id\": \"dsv_01k8s\", \"datasetId\": \"ds_01k8s\", \"dataset\": \"mnist\", \"version\": 3, \"status\": \"committed\", \"totalBytes\": 5}]}"
+            : path.endsWith("/dsv_01k8s/manifest")
+            ? "{\"versionId\": \"dsv_01k8s\", \"ref\": \"mnist:3\", \"totalBytes\": 5, \"files\": [{\"path\": \"train/a b.csv\", \"size\": 5, \"sha256\": \"ab12\", \"url\": \"https://s3.example/o1?X-Amz-Signature=s\"}]}"
+            : null;
+        byte[] bytes = body == null ? new byte[0] : body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(body == null ? 204 : 200, body == null ? -1 : bytes.length);
+        ex.getResponseBody().write(bytes);
+        ex.close();
+      });
+      server.start();
+      return server;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @DynamicPropertySource
   static void kubernetes(DynamicPropertyRegistry registry) {
+    registry.add("incline.jobs.storage-url", () -> "http://127.0.0.1:" + STORAGE.getAddress().getPort());
     registry.add("incline.compute.runtime", () -> "kubernetes");
     registry.add("incline.compute.kubernetes.controller-namespace", () -> "incline-system");
     registry.add("incline.compute.kubernetes.quota.default.gpus", () -> "2");
@@ -65,6 +95,7 @@ class KubernetesRuntimeIT extends JobServiceTestBase {
   @AfterAll
   static void stopCluster() {
     KUBELET.close();
+    STORAGE.stop(0);
   }
 
   @Autowired WorkloadRuntime runtime;
@@ -118,6 +149,46 @@ class KubernetesRuntimeIT extends JobServiceTestBase {
         .contains("artifacts");
     assertThat(api.secrets().inNamespace(ns).withName(job.getMetadata().getName()).get().getStringData())
         .containsKey("token");
+  }
+
+  @Autowired dev.incline.jobs.agent.JobTokens jobTokens;
+
+  @Test
+  void datasetInputsAreFetchedByTheAgentOntoTheTeamVolume() throws Exception {
+    String project = createProject(kim, "k8s-datasets");
+    HttpResponse<String> outputs = post(kim, "/api/v1/jobs", json.writeValueAsString(Map.of("projectId", project,
+        "command", "ls /datasets/mnist", "outputs", List.of(Map.of("dataset", "features", "from", "out")))));
+    assertThat(outputs.statusCode()).isEqualTo(422);
+    assertThat(outputs.body()).contains("outputs");
+
+    HttpResponse<String> created = post(kim, "/api/v1/jobs", json.writeValueAsString(Map.of("projectId", project,
+        "command", "ls /datasets/mnist", "inputs", List.of(Map.of("dataset", "mnist:3")))));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String id = body(created).get("id").asString();
+    assertThat(body(created).get("inputs").get(0).get("version").asString()).isEqualTo("mnist:3");
+    awaitStatus(id, "Succeeded", "Failed");
+
+    Job job = KUBELET.admin().batch().v1().jobs().inNamespace("incline-team-kube").list().getItems().stream()
+        .filter(j -> j.getMetadata().getLabels().get("incline.dev/job").equals(id)).findFirst().orElseThrow();
+    var pod = job.getSpec().getTemplate().getSpec();
+    assertThat(pod.getInitContainers()).extracting(c -> c.getName()).containsExactly("datasets", "artifacts");
+    assertThat(pod.getInitContainers().getFirst().getArgs()).startsWith("fetch-datasets").contains("/storage/.incline/datasets");
+    assertThat(pod.getContainers().getFirst().getVolumeMounts()).anySatisfy(m -> {
+      assertThat(m.getMountPath()).isEqualTo("/datasets/mnist");
+      assertThat(m.getSubPath()).isEqualTo(".incline/datasets/dsv_01k8s");
+      assertThat(m.getReadOnly()).isTrue();
+    });
+
+    // what the agent is told, with the token the pod holds; another job's token gets nothing
+    String token = KUBELET.admin().secrets().inNamespace("incline-team-kube").withName(job.getMetadata().getName()).get()
+        .getStringData().get("token");
+    HttpResponse<String> listing = http.send(java.net.http.HttpRequest.newBuilder(uri("/internal/v1/jobs/" + id + "/datasets"))
+        .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(listing.statusCode()).as(listing.body()).isEqualTo(200);
+    assertThat(listing.body()).isEqualTo("dsv_01k8s\tmnist\ttrain%2Fa+b.csv\t5\tab12\thttps://s3.example/o1?X-Amz-Signature=s\n");
+    HttpResponse<String> other = http.send(java.net.http.HttpRequest.newBuilder(uri("/internal/v1/jobs/job_01other0000000000000000000/datasets"))
+        .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(other.statusCode()).isEqualTo(404);
   }
 
   @Test

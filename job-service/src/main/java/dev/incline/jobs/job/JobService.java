@@ -108,9 +108,13 @@ public class JobService implements ProjectService.ProjectUsage {
     boolean secrets = r.secrets() != null && !r.secrets().isEmpty();
     boolean inputs = r.inputs() != null && !r.inputs().isEmpty();
     boolean outputs = r.outputs() != null && !r.outputs().isEmpty();
-    if ((inputs || outputs) && runtime.name().equals("kubernetes")) {
-      throw new InvalidRequestException(inputs ? "inputs" : "outputs",
-          "dataset inputs and outputs run on the process and docker runtimes; this installation runs kubernetes (docs/operations/kubernetes.md)");
+    if (outputs && runtime.name().equals("kubernetes")) {
+      throw new InvalidRequestException("outputs",
+          "dataset outputs run on the process and docker runtimes; this installation runs kubernetes (docs/operations/kubernetes.md)");
+    }
+    if (inputs && runtime.name().equals("kubernetes") && properties.agentUrl() == null) {
+      throw new InvalidRequestException("inputs",
+          "dataset inputs on kubernetes need the agent, and this installation sets no incline.jobs.agent-url");
     }
     if (secrets) {
       storage.checkSecrets(caller, r.projectId(), r.secrets());

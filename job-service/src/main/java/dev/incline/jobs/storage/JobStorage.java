@@ -38,7 +38,9 @@ public class JobStorage {
   public List<dev.incline.compute.WorkloadSpec.DatasetMount> mounts(String teamId, List<JobData.Input> inputs) {
     List<dev.incline.compute.WorkloadSpec.DatasetMount> mounts = new ArrayList<>();
     for (JobData.Input in : inputs) {
-      mounts.add(new dev.incline.compute.WorkloadSpec.DatasetMount(in.mountAs(), cache.materialise(teamId, in.versionId())));
+      // on Kubernetes the agent fetches the version into the team's volume (GET /internal/v1/jobs/{id}/datasets)
+      java.nio.file.Path local = runtime.name().equals("kubernetes") ? null : cache.materialise(teamId, in.versionId());
+      mounts.add(new dev.incline.compute.WorkloadSpec.DatasetMount(in.mountAs(), in.versionId(), local));
     }
     return mounts;
   }

@@ -88,15 +88,18 @@ public record WorkloadSpec(
   }
 
   /**
-   * A dataset version already on the machine that runs the workload (local runtimes): a read-only
-   * directory, shown to the workload at {@code /datasets/<mountAs>}.
+   * A dataset version shown to the workload read-only at {@code /datasets/<mountAs>}. Local runtimes
+   * get it already on the machine ({@code hostPath}); on Kubernetes {@code hostPath} is null and the
+   * agent fetches the version into the team's volume before the workload starts.
    */
-  public record DatasetMount(String mountAs, java.nio.file.Path hostPath) {
+  public record DatasetMount(String mountAs, String versionId, java.nio.file.Path hostPath) {
     public DatasetMount {
       if (mountAs == null || !mountAs.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
         throw new IllegalArgumentException("mountAs must be a plain directory name: " + mountAs);
       }
-      Objects.requireNonNull(hostPath, "hostPath");
+      if (versionId == null || !versionId.matches("[A-Za-z0-9_-]{1,100}")) {
+        throw new IllegalArgumentException("not a version id: " + versionId);
+      }
     }
   }
 

@@ -78,6 +78,7 @@ public final class DockerSpecs {
         new Bind(storage.toString(), new Volume(paths.storage())),
         new Bind(dir.datasets().toString(), new Volume(paths.datasets()), AccessMode.ro)));
     for (WorkloadSpec.DatasetMount d : spec.datasets()) {
+        java.util.Objects.requireNonNull(d.hostPath(), "local runtimes mount dataset versions from this machine");
       binds.add(new Bind(d.hostPath().toAbsolutePath().toString(), new Volume(paths.datasets() + "/" + d.mountAs()), AccessMode.ro));
     }
     HostConfig host = HostConfig.newHostConfig()

@@ -28,6 +28,9 @@ public final class KubernetesResources {
   public static final String MAIN_CONTAINER = "main";
   public static final String WORKSPACE_CONTAINER = "workspace";
   public static final String ARTIFACTS_CONTAINER = "artifacts";
+  public static final String DATASETS_CONTAINER = "datasets";
+  /** Where the agent caches dataset versions on the team's volume, one directory per version. */
+  public static final String DATASET_CACHE = ".incline/datasets";
   /** The Secret key the artifacts sidecar reads its job token from. */
   public static final String TOKEN_KEY = "token";
   /** The secret env variable job-service passes the agent's token in (see the contract page). */

@@ -42,6 +42,7 @@ final class PodDecorators {
         PodDecorators::gpu,
         PodDecorators::environment,
         PodDecorators::workspaceInit,
+        PodDecorators::datasetsInit,
         PodDecorators::artifactsSidecar,
         PodDecorators::ports);
   }
@@ -58,8 +59,8 @@ final class PodDecorators {
         .addToVolumes(new VolumeBuilder().withName(STORAGE_VOLUME)
             .withNewPersistentVolumeClaim().withClaimName(KubernetesResources.STORAGE_PVC).endPersistentVolumeClaim()
             .build())
-        // Hook point of the storage issue: the agent init container will cache dataset versions on the
-        // team PVC and this volume becomes read-only mounts of them. Until then it is an empty directory.
+        // /datasets itself is empty and read-only; each input is a read-only mount of its version's
+        // directory on the team volume, under it (datasetsInit)
         .addToVolumes(new VolumeBuilder().withName(DATASETS_VOLUME).withNewEmptyDir().endEmptyDir().build())
         // PyTorch data loaders pass batches through /dev/shm; the container runtime's 64 MB breaks them.
         .addToVolumes(new VolumeBuilder().withName(SHM_VOLUME)
@@ -168,6 +169,65 @@ final class PodDecorators {
   }
 
   /**
+   * Dataset inputs: the agent fetches each version into the team's volume
+   * ({@code /storage/.incline/datasets/<versionId>}, once per team: a later pod finds it there), and
+   * the main container sees each read-only at {@code /datasets/<mountAs>}. The agent asks job-service
+   * for the files' presigned URLs with the job token when the pod starts, so a pod that waited long
+   * for a node or a Kueue admission never holds expired links.
+   */
+  static void datasetsInit(PodDecorator.Pod p) {
+    WorkloadSpec spec = p.spec();
+    if (spec.datasets().isEmpty()) {
+      return;
+    }
+    if (p.settings().agentUrl() == null || !spec.secretEnv().containsKey(KubernetesResources.AGENT_TOKEN_ENV)) {
+      throw new IllegalStateException("dataset inputs on kubernetes need the agent (incline.jobs.agent-url)");
+    }
+    tokenVolume(p);
+    String cache = paths().storage() + "/" + KubernetesResources.DATASET_CACHE;
+    p.pod().addToInitContainers(new ContainerBuilder()
+        .withName(KubernetesResources.DATASETS_CONTAINER)
+        .withImage(p.settings().agentImage())
+        .withArgs("fetch-datasets",
+            "--api", p.settings().agentUrl().toString(),
+            "--job", jobId(spec),
+            "--token-file", KubernetesResources.TOKEN_DIR + "/" + KubernetesResources.TOKEN_KEY,
+            "--cache", cache)
+        .withResources(AGENT_RESOURCES)
+        .withVolumeMounts(
+            mount(STORAGE_VOLUME, paths().storage(), false),
+            mount(TOKEN_VOLUME, KubernetesResources.TOKEN_DIR, true))
+        .build());
+    for (WorkloadSpec.DatasetMount d : spec.datasets()) {
+      p.main().addToVolumeMounts(new VolumeMountBuilder().withName(STORAGE_VOLUME)
+          .withMountPath(paths().datasets() + "/" + d.mountAs())
+          .withSubPath(KubernetesResources.DATASET_CACHE + "/" + d.versionId())
+          .withReadOnly(true)
+          .build());
+    }
+  }
+
+  private static String jobId(WorkloadSpec spec) {
+    return spec.env().getOrDefault("INCLINE_" + spec.ref().kind().name() + "_ID", spec.ref().id());
+  }
+
+  /** The job token, for the agent's containers only; added once however many of them need it. */
+  private static void tokenVolume(PodDecorator.Pod p) {
+    if (p.pod().hasMatchingVolume(v -> TOKEN_VOLUME.equals(v.getName()))) {
+      return;
+    }
+    p.pod().addToVolumes(new VolumeBuilder().withName(TOKEN_VOLUME)
+        .withNewSecret()
+          .withSecretName(KubernetesResources.name(p.spec().ref()))
+          .addNewItem().withKey(KubernetesResources.TOKEN_KEY).withPath(KubernetesResources.TOKEN_KEY).endItem()
+          // 0444, not 0400: the agent image runs as a non-root user (10001) and the Secret's files
+          // belong to root; only the agent's containers mount the volume, so nothing else in the pod reads it.
+          .withDefaultMode(0444)
+        .endSecret()
+        .build());
+  }
+
+  /**
    * A native sidecar (an init container that restarts Always): it runs beside the main container,
    * uploads /artifacts as files appear, and is stopped by the kubelet once the main container ends,
    * so it never holds the Job open. Needs the agent URL and the job token; without them no sidecar.
@@ -177,16 +237,8 @@ final class PodDecorators {
     if (p.settings().agentUrl() == null || !spec.secretEnv().containsKey(KubernetesResources.AGENT_TOKEN_ENV)) {
       return;
     }
-    String jobId = spec.env().getOrDefault("INCLINE_" + spec.ref().kind().name() + "_ID", spec.ref().id());
-    p.pod().addToVolumes(new VolumeBuilder().withName(TOKEN_VOLUME)
-        .withNewSecret()
-          .withSecretName(KubernetesResources.name(spec.ref()))
-          .addNewItem().withKey(KubernetesResources.TOKEN_KEY).withPath(KubernetesResources.TOKEN_KEY).endItem()
-          // 0444, not 0400: the agent image runs as a non-root user (10001) and the Secret's files
-          // belong to root; only this sidecar mounts the volume, so nothing else in the pod reads it.
-          .withDefaultMode(0444)
-        .endSecret()
-        .build());
+    String jobId = jobId(spec);
+    tokenVolume(p);
     p.pod().addToInitContainers(new ContainerBuilder()
         .withName(KubernetesResources.ARTIFACTS_CONTAINER)
         .withImage(p.settings().agentImage())

@@ -87,6 +87,7 @@ public final class ProcessRuntime implements WorkloadRuntime {
       Files.createDirectories(run.artifacts());
       Files.createDirectories(run.datasets());
       for (WorkloadSpec.DatasetMount d : spec.datasets()) {
+        java.util.Objects.requireNonNull(d.hostPath(), "local runtimes mount dataset versions from this machine");
         // the cached version is read-only on disk; a link keeps one copy for every job that reads it
         Files.createSymbolicLink(run.datasets().resolve(d.mountAs()), d.hostPath().toAbsolutePath());
       }

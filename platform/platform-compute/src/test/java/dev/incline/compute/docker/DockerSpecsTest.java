@@ -58,7 +58,7 @@ class DockerSpecsTest {
   @Test
   void mountsEachDatasetVersionReadOnlyUnderItsName() {
     var spec = spec(WorkloadSpec.Resources.none(), List.of(), Map.of()).withDatasets(List.of(
-        new WorkloadSpec.DatasetMount("mnist", java.nio.file.Path.of("/srv/incline/datasets/team-a/dsv_1"))));
+        new WorkloadSpec.DatasetMount("mnist", "dsv_1", java.nio.file.Path.of("/srv/incline/datasets/team-a/dsv_1"))));
     var host = DockerSpecs.container(spec, DIR, STORAGE).hostConfig();
     assertThat(host.getBinds()).extracting(Bind::getPath, b -> b.getVolume().getPath(), Bind::getAccessMode)
         .contains(org.assertj.core.groups.Tuple.tuple("/srv/incline/datasets/team-a/dsv_1", "/datasets/mnist", AccessMode.ro));

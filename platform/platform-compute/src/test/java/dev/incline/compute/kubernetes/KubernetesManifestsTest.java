@@ -131,6 +131,28 @@ class KubernetesManifestsTest {
   }
 
   @Test
+  void datasetInputsAreFetchedOntoTheTeamVolumeAndMountedReadOnly() {
+    WorkloadSpec spec = spec(C5).withDatasets(List.of(new WorkloadSpec.DatasetMount("mnist", "dsv_01a", null),
+        new WorkloadSpec.DatasetMount("clean", "dsv_01b", null)));
+    PodSpec pod = JobManifest.job(SETTINGS, spec).getSpec().getTemplate().getSpec();
+    assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("workspace", "datasets", "artifacts");
+    Container fetch = pod.getInitContainers().get(1);
+    assertThat(fetch.getArgs()).containsExactly("fetch-datasets", "--api", "http://incline-job-service.incline.svc:8081",
+        "--job", "job_01xyz", "--token-file", "/var/run/incline/token", "--cache", "/storage/.incline/datasets");
+    assertThat(fetch.getVolumeMounts()).extracting(m -> m.getName() + ":" + m.getMountPath() + ":" + m.getReadOnly())
+        .containsExactly("storage:/storage:null", "agent-token:/var/run/incline:true");
+    assertThat(main(pod).getVolumeMounts()).filteredOn(m -> m.getMountPath().startsWith("/datasets/"))
+        .extracting(m -> m.getName() + ":" + m.getMountPath() + ":" + m.getSubPath() + ":" + m.getReadOnly())
+        .containsExactly("storage:/datasets/mnist:.incline/datasets/dsv_01a:true",
+            "storage:/datasets/clean:.incline/datasets/dsv_01b:true");
+    // one token volume for both agent containers
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("agent-token")).hasSize(1);
+    // without the agent there is nobody to fetch them: refused, not a pod without its data
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> JobManifest.job(KubernetesRuntimeSettings.defaults(), spec))
+        .hasMessageContaining("agent-url");
+  }
+
+  @Test
   void withoutAnAgentUrlOrTokenThereIsNoSidecar() {
     PodSpec pod = JobManifest.job(KubernetesRuntimeSettings.defaults(), spec(C5)).getSpec().getTemplate().getSpec();
     assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("workspace");
