@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -41,8 +42,12 @@ final class UploadCommand implements Callable<Integer> {
       description = "time between polls (default: ${DEFAULT-VALUE})")
   Duration interval;
 
+  @Option(names = "--output", description = "<dataset>=<directory>: sent as the job's output in the final pass (repeatable)")
+  List<String> outputs = new java.util.ArrayList<>();
+
   private volatile boolean stopping;
   private final CountDownLatch loopDone = new CountDownLatch(1);
+  private volatile List<OutputUploader.Output> outputDirs = List.of();
 
   @Override
   public Integer call() throws IOException {
@@ -51,6 +56,14 @@ final class UploadCommand implements Callable<Integer> {
       return Agent.REJECTED;
     }
     PrintStream log = System.out;
+    List<OutputUploader.Output> outputDirs;
+    try {
+      outputDirs = outputs.stream().map(OutputUploader.Output::parse).toList();
+    } catch (IllegalArgumentException e) {
+      System.err.println("incline-agent: " + e.getMessage());
+      return Agent.REJECTED;
+    }
+    this.outputDirs = outputDirs;
     UploadClient client = new UploadClient(api, job, tokenFile, UploadClient.Backoff.standard(() -> stopping));
     ArtifactWatcher watcher = new ArtifactWatcher(dir, settle, client::upload, Clock.systemUTC(), log);
     Thread loop = Thread.currentThread();
@@ -77,7 +90,11 @@ final class UploadCommand implements Callable<Integer> {
       Thread.interrupted();
       stopping = false; // the final pass may retry again, within the pod's grace period
       int n = watcher.finalPass();
-      log.println("incline-agent: final pass uploaded " + n + " file(s); exiting");
+      log.println("incline-agent: final pass uploaded " + n + " file(s)");
+      if (!outputDirs.isEmpty()) {
+        new OutputUploader(api, job, tokenFile, log).uploadAll(outputDirs);
+      }
+      log.println("incline-agent: exiting");
     } catch (InterruptedException e) {
       log.println("incline-agent: final pass interrupted");
     }

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -36,10 +37,17 @@ class KubernetesRuntimeIT extends JobServiceTestBase {
 
   static final FakeKubelet KUBELET = FakeKubelet.start();
 
+  /** job-service's port, for the stand-in agent below. */
+  static volatile int port;
+  /** What the stand-in storage-service received: {@code METHOD path body}. */
+  static final List<String> STORED = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   static {
     KUBELET.autopilot(job -> job.getSpec().getTemplate().getSpec().getContainers().getFirst().getCommand()
         .contains("sleep infinity")
         ? new FakeKubelet.Script(List.of("started", "still going"), 0, true)
+        : String.join(" ", job.getSpec().getTemplate().getSpec().getContainers().getFirst().getCommand()).contains("make-outputs")
+        ? agentSendsOutputs(job)
         : new FakeKubelet.Script(List.of(
             "hello from the cluster",
             "{\"chart\": \"loss\", \"y\": 0.5}",
@@ -52,12 +60,46 @@ class KubernetesRuntimeIT extends JobServiceTestBase {
    */
   static final com.sun.net.httpserver.HttpServer STORAGE = storage();
 
+  /**
+   * What the agent's sidecar does once the main container ended: the output directory's files to
+   * job-service with the job token, then "uploaded" (the agent's side is tested in the agent module).
+   */
+  static FakeKubelet.Script agentSendsOutputs(Job job) {
+    try {
+      var sidecar = job.getSpec().getTemplate().getSpec().getInitContainers().stream()
+          .filter(c -> c.getName().equals("artifacts")).findFirst().orElseThrow();
+      if (!sidecar.getArgs().contains("features=/workspace/out")) {
+        return new FakeKubelet.Script(List.of("the sidecar was not told about the output"), 1);
+      }
+      String token = KUBELET.admin().secrets().inNamespace(job.getMetadata().getNamespace())
+          .withName(job.getMetadata().getName()).get().getStringData().get("token");
+      String jobId = job.getMetadata().getLabels().get("incline.dev/job");
+      var client = java.net.http.HttpClient.newHttpClient();
+      String base = "http://127.0.0.1:" + port + "/internal/v1/jobs/" + jobId + "/outputs/features";
+      int put = client.send(java.net.http.HttpRequest.newBuilder(URI.create(base + "/files/sub/part-0.csv"))
+          .header("Authorization", "Bearer " + token).PUT(java.net.http.HttpRequest.BodyPublishers.ofString("x,y\n1,2\n")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode();
+      int done = client.send(java.net.http.HttpRequest.newBuilder(URI.create(base + "/uploaded"))
+          .header("Authorization", "Bearer " + token).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode();
+      return new FakeKubelet.Script(List.of("agent put " + put + ", uploaded " + done), 0);
+    } catch (Exception e) {
+      return new FakeKubelet.Script(List.of("agent failed: " + e), 1);
+    }
+  }
+
   static com.sun.net.httpserver.HttpServer storage() {
     try {
       var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
-      server.createContext("/internal/v1/", ex -> {
+      com.sun.net.httpserver.HttpHandler handler = ex -> {
         String path = ex.getRequestURI().getPath();
-        String body = path.endsWith("/dataset-refs/use")
+        String received = new String(ex.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        STORED.add(ex.getRequestMethod() + " " + path + " " + received);
+        String draft = "{\"id\": \"dsv_01out\", \"datasetId\": \"ds_01out\", \"dataset\": \"features\", \"version\": 1, \"status\": \"%s\", \"totalBytes\": 8}";
+        String body = path.endsWith("/dataset-outputs") ? draft.formatted("draft")
+            : path.endsWith("/commit") ? draft.formatted("committed")
+            : path.startsWith("/api/v1/datasets/ds_01out/versions/1/files/") ? "{}"
+            : path.endsWith("/dataset-refs/use")
             ? "{\"versions\": [{\"id\": \"dsv_01k8s\", \"datasetId\": \"ds_01k8s\", \"dataset\": \"mnist\", \"version\": 3, \"status\": \"committed\", \"totalBytes\": 5}]}"
             : path.endsWith("/dsv_01k8s/manifest")
             ? "{\"versionId\": \"dsv_01k8s\", \"ref\": \"mnist:3\", \"totalBytes\": 5, \"files\": [{\"path\": \"train/a b.csv\", \"size\": 5, \"sha256\": \"ab12\", \"url\": \"https://s3.example/o1?X-Amz-Signature=s\"}]}"
@@ -67,7 +109,9 @@ class KubernetesRuntimeIT extends JobServiceTestBase {
         ex.sendResponseHeaders(body == null ? 204 : 200, body == null ? -1 : bytes.length);
         ex.getResponseBody().write(bytes);
         ex.close();
-      });
+      };
+      server.createContext("/internal/v1/", handler);
+      server.createContext("/api/v1/datasets/", handler);
       server.start();
       return server;
     } catch (java.io.IOException e) {
@@ -154,12 +198,31 @@ class KubernetesRuntimeIT extends JobServiceTestBase {
   @Autowired dev.incline.jobs.agent.JobTokens jobTokens;
 
   @Test
+  void outputsSentByTheAgentBecomeACommittedVersion() throws Exception {
+    port = super.port;
+    String project = createProject(kim, "k8s-outputs");
+    HttpResponse<String> created = post(kim, "/api/v1/jobs", json.writeValueAsString(Map.of("projectId", project,
+        "command", "make-outputs", "outputs", List.of(Map.of("dataset", "features", "from", "out/")))));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String id = body(created).get("id").asString();
+    JsonNode done = awaitStatus(id, "Succeeded", "Failed");
+    String log = get(kim, "/api/v1/jobs/" + id + "/logs").body();
+    assertThat(done.get("status").asString()).as(log + done).isEqualTo("Succeeded");
+    assertThat(log).contains("agent put 201, uploaded 204");
+    assertThat(done.get("outputs").get(0).get("version").asString()).isEqualTo("features:1");
+    assertThat(STORED).anySatisfy(r -> assertThat(r).isEqualTo("PUT /api/v1/datasets/ds_01out/versions/1/files/sub/part-0.csv x,y\n1,2\n"))
+        .anySatisfy(r -> assertThat(r).startsWith("POST /api/v1/datasets/ds_01out/versions/1/commit"));
+    // another job's token cannot send into this job's output
+    String other = jobTokens.issue("team-kube", "job_01someoneelse00000000000", Duration.ofMinutes(1));
+    HttpResponse<String> refused = http.send(java.net.http.HttpRequest.newBuilder(uri("/internal/v1/jobs/" + id + "/outputs/features/uploaded"))
+        .header("Authorization", "Bearer " + other).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(refused.statusCode()).isEqualTo(404);
+  }
+
+  @Test
   void datasetInputsAreFetchedByTheAgentOntoTheTeamVolume() throws Exception {
     String project = createProject(kim, "k8s-datasets");
-    HttpResponse<String> outputs = post(kim, "/api/v1/jobs", json.writeValueAsString(Map.of("projectId", project,
-        "command", "ls /datasets/mnist", "outputs", List.of(Map.of("dataset", "features", "from", "out")))));
-    assertThat(outputs.statusCode()).isEqualTo(422);
-    assertThat(outputs.body()).contains("outputs");
 
     HttpResponse<String> created = post(kim, "/api/v1/jobs", json.writeValueAsString(Map.of("projectId", project,
         "command", "ls /datasets/mnist", "inputs", List.of(Map.of("dataset", "mnist:3")))));

@@ -17,6 +17,12 @@ public final class JobData {
    * @param dataset dataset name (created in the job's project when there is none)
    * @param from directory relative to the workspace
    * @param version the version it became ({@code name:number}), once the job succeeded
+   * @param uploaded on Kubernetes: the agent said it sent every file of the directory
    */
-  public record Output(String dataset, String from, String version) {}
+  public record Output(String dataset, String from, String version, Boolean uploaded) {
+
+    public Output withVersion(String v) {
+      return new Output(dataset, from, v, uploaded);
+    }
+  }
 }

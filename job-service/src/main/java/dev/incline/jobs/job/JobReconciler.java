@@ -241,7 +241,8 @@ public class JobReconciler implements SmartLifecycle {
       return;
     }
     WorkloadSpec spec = JobSpecs.workload(job, service.env(job), service.ports(job), machine, workspace, secretEnv)
-        .withDatasets(mounts);
+        .withDatasets(mounts)
+        .withOutputs(service.outputs(job).stream().map(o -> new WorkloadSpec.DatasetOutput(o.dataset(), o.from())).toList());
     update(job.getId(), j -> transition(j, JobStatus.PROVISIONING, null));
     try {
       runtime.apply(spec);

@@ -108,13 +108,9 @@ public class JobService implements ProjectService.ProjectUsage {
     boolean secrets = r.secrets() != null && !r.secrets().isEmpty();
     boolean inputs = r.inputs() != null && !r.inputs().isEmpty();
     boolean outputs = r.outputs() != null && !r.outputs().isEmpty();
-    if (outputs && runtime.name().equals("kubernetes")) {
-      throw new InvalidRequestException("outputs",
-          "dataset outputs run on the process and docker runtimes; this installation runs kubernetes (docs/operations/kubernetes.md)");
-    }
-    if (inputs && runtime.name().equals("kubernetes") && properties.agentUrl() == null) {
-      throw new InvalidRequestException("inputs",
-          "dataset inputs on kubernetes need the agent, and this installation sets no incline.jobs.agent-url");
+    if ((inputs || outputs) && runtime.name().equals("kubernetes") && properties.agentUrl() == null) {
+      throw new InvalidRequestException(inputs ? "inputs" : "outputs",
+          "dataset inputs and outputs on kubernetes need the agent, and this installation sets no incline.jobs.agent-url");
     }
     if (secrets) {
       storage.checkSecrets(caller, r.projectId(), r.secrets());
@@ -147,7 +143,7 @@ public class JobService implements ProjectService.ProjectUsage {
         runtime.name(), caller.userId(), clock.instant());
     job.storage(json.writeValueAsString(r.secrets() == null ? List.of() : r.secrets()), json.writeValueAsString(inputs),
         json.writeValueAsString(r.outputs() == null ? List.of()
-            : r.outputs().stream().map(o -> new JobData.Output(o.dataset(), o.from(), null)).toList()));
+            : r.outputs().stream().map(o -> new JobData.Output(o.dataset(), o.from().replaceAll("/+$", ""), null, null)).toList()));
     if (upload != null) {
       job.workspaceUpload(upload.getId());
     } else if (r.workspace() != null && r.workspace().git() != null) {
@@ -278,6 +274,19 @@ public class JobService implements ProjectService.ProjectUsage {
 
   public List<JobData.Output> outputs(Job j) {
     return json.readValue(j.getOutputs(), new TypeReference<List<JobData.Output>>() {});
+  }
+
+  /** The agent sent every file of an output (Kubernetes); false when the job has no such output. */
+  @Transactional
+  public boolean markOutputUploaded(String teamId, UUID jobId, String dataset) {
+    Job job = jobs.findByTeamIdAndId(teamId, jobId).orElseThrow();
+    List<JobData.Output> outs = outputs(job);
+    if (outs.stream().noneMatch(o -> o.dataset().equals(dataset))) {
+      return false;
+    }
+    job.outputs(outputsJson(outs.stream()
+        .map(o -> o.dataset().equals(dataset) ? new JobData.Output(o.dataset(), o.from(), o.version(), true) : o).toList()));
+    return true;
   }
 
   public String outputsJson(List<JobData.Output> outputs) {

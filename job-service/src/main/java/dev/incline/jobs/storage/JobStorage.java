@@ -34,6 +34,15 @@ public class JobStorage {
     return names.isEmpty() ? java.util.Map.of() : storage.secretValues(teamId, projectId, names);
   }
 
+  /** The draft version an output of the job goes to (the agent's uploads on Kubernetes). */
+  public StorageClient.Version outputDraft(String teamId, String projectId, String jobId, String dataset, String from) {
+    return storage.outputVersion(teamId, projectId, dataset, jobId, "output of " + jobId + " (" + from + ")");
+  }
+
+  public void putOutputFile(String teamId, StorageClient.Version v, String path, java.io.InputStream body, long size) {
+    storage.putFile(teamId, v, path, body, size);
+  }
+
   /** The inputs' versions on this machine, downloaded when the cache does not hold them yet. */
   public List<dev.incline.compute.WorkloadSpec.DatasetMount> mounts(String teamId, List<JobData.Input> inputs) {
     List<dev.incline.compute.WorkloadSpec.DatasetMount> mounts = new ArrayList<>();
@@ -66,8 +75,9 @@ public class JobStorage {
         continue;
       }
       String from = o.from().replaceAll("/+$", "");
-      List<ArtifactFile> files = runtime.workspaceFiles(ref, from);
-      if (files.isEmpty()) {
+      boolean agent = runtime.name().equals("kubernetes"); // its agent sent the files already (AgentOutputController)
+      List<ArtifactFile> files = agent ? List.of() : runtime.workspaceFiles(ref, from);
+      if (agent ? !Boolean.TRUE.equals(o.uploaded()) : files.isEmpty()) {
         throw new OutputFailure("output '" + o.dataset() + "': the directory " + from + " is missing or empty in the workspace");
       }
       try {
@@ -84,7 +94,7 @@ public class JobStorage {
           }
           v = storage.commit(teamId, v);
         }
-        done.add(new JobData.Output(o.dataset(), o.from(), v.ref()));
+        done.add(o.withVersion(v.ref()));
       } catch (InvalidRequestException | StorageClient.StorageException e) {
         // refusals (4xx) will not change by trying again; only unavailability (503) and I/O are retried
         throw new OutputFailure("output '" + o.dataset() + "' refused by storage-service: " + reason(e));

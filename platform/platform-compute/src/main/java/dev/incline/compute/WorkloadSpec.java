@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param maxRuntime how long it may run before the engine ends it, or null for no engine-side limit
  *     (services enforce their own limit as well; this lets the engine end it without them)
  * @param datasets dataset versions the workload reads, each at {@code /datasets/<mountAs>}, read-only
+ * @param outputs workspace directories that become dataset versions when the workload succeeds; local
+ *     runtimes leave them in the workspace for the service, on Kubernetes the agent uploads them
  */
 public record WorkloadSpec(
     WorkloadRef ref,
@@ -35,12 +37,13 @@ public record WorkloadSpec(
     Map<String, String> labels,
     Workspace workspace,
     Duration maxRuntime,
-    List<DatasetMount> datasets) {
+    List<DatasetMount> datasets,
+    List<DatasetOutput> outputs) {
 
   public WorkloadSpec(WorkloadRef ref, String projectId, String image, List<String> command, Map<String, String> env,
       Map<String, String> secretEnv, Resources resources, List<Integer> ports, Map<String, String> labels,
       Workspace workspace, Duration maxRuntime) {
-    this(ref, projectId, image, command, env, secretEnv, resources, ports, labels, workspace, maxRuntime, List.of());
+    this(ref, projectId, image, command, env, secretEnv, resources, ports, labels, workspace, maxRuntime, List.of(), List.of());
   }
 
   public WorkloadSpec(WorkloadRef ref, String projectId, String image, List<String> command, Map<String, String> env,
@@ -57,6 +60,7 @@ public record WorkloadSpec(
     ports = List.copyOf(ports);
     labels = Map.copyOf(labels);
     datasets = datasets == null ? List.of() : List.copyOf(datasets);
+    outputs = outputs == null ? List.of() : List.copyOf(outputs);
     if (command.isEmpty()) {
       throw new IllegalArgumentException("a workload needs a command");
     }
@@ -84,7 +88,26 @@ public record WorkloadSpec(
 
   /** The same workload, reading these dataset versions. */
   public WorkloadSpec withDatasets(List<DatasetMount> mounts) {
-    return new WorkloadSpec(ref, projectId, image, command, env, secretEnv, resources, ports, labels, workspace, maxRuntime, mounts);
+    return new WorkloadSpec(ref, projectId, image, command, env, secretEnv, resources, ports, labels, workspace, maxRuntime,
+        mounts, outputs);
+  }
+
+  /** The same workload, leaving these directories as new dataset versions. */
+  public WorkloadSpec withOutputs(List<DatasetOutput> dirs) {
+    return new WorkloadSpec(ref, projectId, image, command, env, secretEnv, resources, ports, labels, workspace, maxRuntime,
+        datasets, dirs);
+  }
+
+  /** A directory of the workspace ({@code from}, relative, normalised) that becomes a version of {@code dataset}. */
+  public record DatasetOutput(String dataset, String from) {
+    public DatasetOutput {
+      if (dataset == null || !dataset.matches("[a-z0-9][a-z0-9._-]{0,62}")) {
+        throw new IllegalArgumentException("not a dataset name: " + dataset);
+      }
+      if (from == null || from.isBlank() || from.startsWith("/") || List.of(from.split("/")).contains("..")) {
+        throw new IllegalArgumentException("not a directory inside the workspace: " + from);
+      }
+    }
   }
 
   /**

@@ -235,24 +235,35 @@ final class PodDecorators {
   static void artifactsSidecar(PodDecorator.Pod p) {
     WorkloadSpec spec = p.spec();
     if (p.settings().agentUrl() == null || !spec.secretEnv().containsKey(KubernetesResources.AGENT_TOKEN_ENV)) {
+      if (!spec.outputs().isEmpty()) {
+        throw new IllegalStateException("dataset outputs on kubernetes need the agent (incline.jobs.agent-url)");
+      }
       return;
     }
     String jobId = jobId(spec);
     tokenVolume(p);
-    p.pod().addToInitContainers(new ContainerBuilder()
+    List<String> args = new ArrayList<>(List.of("upload",
+        "--dir", paths().artifacts(),
+        "--api", p.settings().agentUrl().toString(),
+        "--job", jobId,
+        "--token-file", KubernetesResources.TOKEN_DIR + "/" + KubernetesResources.TOKEN_KEY));
+    // outputs: in its final pass, after the main container ended, the sidecar sends these directories
+    for (WorkloadSpec.DatasetOutput o : spec.outputs()) {
+      args.addAll(List.of("--output", o.dataset() + "=" + paths().workspace() + "/" + o.from()));
+    }
+    ContainerBuilder sidecar = new ContainerBuilder()
         .withName(KubernetesResources.ARTIFACTS_CONTAINER)
         .withImage(p.settings().agentImage())
         .withRestartPolicy("Always")
-        .withArgs("upload",
-            "--dir", paths().artifacts(),
-            "--api", p.settings().agentUrl().toString(),
-            "--job", jobId,
-            "--token-file", KubernetesResources.TOKEN_DIR + "/" + KubernetesResources.TOKEN_KEY)
+        .withArgs(args)
         .withResources(AGENT_RESOURCES)
         .withVolumeMounts(
             mount(ARTIFACTS_VOLUME, paths().artifacts(), false),
-            mount(TOKEN_VOLUME, KubernetesResources.TOKEN_DIR, true))
-        .build());
+            mount(TOKEN_VOLUME, KubernetesResources.TOKEN_DIR, true));
+    if (!spec.outputs().isEmpty()) {
+      sidecar.addToVolumeMounts(mount(WORKSPACE_VOLUME, paths().workspace(), true));
+    }
+    p.pod().addToInitContainers(sidecar.build());
   }
 
   static void ports(PodDecorator.Pod p) {

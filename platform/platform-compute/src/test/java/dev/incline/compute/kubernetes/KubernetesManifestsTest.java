@@ -153,6 +153,17 @@ class KubernetesManifestsTest {
   }
 
   @Test
+  void theSidecarSendsOutputDirectoriesFromTheWorkspace() {
+    WorkloadSpec spec = spec(C5).withOutputs(List.of(new WorkloadSpec.DatasetOutput("features", "out/features")));
+    PodSpec pod = JobManifest.job(SETTINGS, spec).getSpec().getTemplate().getSpec();
+    Container sidecar = pod.getInitContainers().stream().filter(c -> c.getName().equals("artifacts")).findFirst().orElseThrow();
+    assertThat(sidecar.getArgs()).containsSequence("--output", "features=/workspace/out/features");
+    assertThat(sidecar.getVolumeMounts()).extracting(m -> m.getMountPath() + ":" + m.getReadOnly()).contains("/workspace:true");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> JobManifest.job(KubernetesRuntimeSettings.defaults(), spec))
+        .hasMessageContaining("agent-url");
+  }
+
+  @Test
   void withoutAnAgentUrlOrTokenThereIsNoSidecar() {
     PodSpec pod = JobManifest.job(KubernetesRuntimeSettings.defaults(), spec(C5)).getSpec().getTemplate().getSpec();
     assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("workspace");
