@@ -62,6 +62,7 @@ final class KubernetesLogStream implements LogStream {
   private void run(StampedPosition after) {
     StampedPosition resume = after;
     int failures = 0;
+    int emptyFinalReads = 0;
     try {
       while (!queue.closed()) {
         boolean last;
@@ -75,12 +76,16 @@ final class KubernetesLogStream implements LogStream {
           }
         }
         StampedLineCounter counter = new StampedLineCounter(resume);
+        boolean complete = false;
         try {
           Opened opened = source.open(resume == null ? null : Instant.ofEpochSecond(resume.sinceSeconds()));
           if (opened != null) {
             connection = opened.connection();
             read(opened.in(), counter);
           }
+          // A final read that found no pod may have raced the API server's view of it: look twice more
+          // (briefly: a pod deleted by a stop really has nothing more to give).
+          complete = opened != null || !last || ++emptyFinalReads > 2;
           failures = last ? failures : 0;
         } catch (IOException | RuntimeException e) {
           if (queue.closed()) {
@@ -97,8 +102,8 @@ final class KubernetesLogStream implements LogStream {
         if (counter.lastEmitted() != null) {
           resume = counter.lastEmitted();
         }
-        if (last) {
-          return;
+        if (last && complete) {
+          return; // the read after the container ended got everything
         }
         Thread.sleep(failures == 0 ? WAIT_MS : Math.min(WAIT_MS << failures, 10_000));
       }
