@@ -15,7 +15,6 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -44,6 +43,7 @@ import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
@@ -56,19 +56,29 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * ./mvnw -q -o dependency:build-classpath -pl platform/platform-core -Dmdep.outputFile=/tmp/bench/s3-classpath.txt
  * java -cp $(cat /tmp/bench/s3-classpath.txt) bench/DatasetTransferBench.java --url http://127.0.0.1:18080 --key KEY \
  *      --home $INCLINE_HOME --server-pid PID [--mode both|transfer|memory] [--size 1GiB] [--part-size 64MiB]
- *      [--concurrency 4] [--reps 3] [--memory-size 2GiB] [--client jdk|urlconnection] [--sdk-http urlconnection|apache]
+ *      [--concurrency 4] [--reps 3] [--memory-size 2GiB] [--client urlconnection|jdk] [--sdk-http urlconnection|apache]
  * </pre>
+ *
+ * or {@code bench/dataset-transfer.sh}, which starts a standalone on a fresh home for it. The S3
+ * endpoint is the one the presigned URLs name; the secret is the first 40 characters of
+ * {@code secret} in {@code INCLINE_HOME/secrets} (as {@code Standalone} sets up the embedded S3).
  *
  * <b>transfer</b>: one file of random bytes on disk (read by position per part, never held in memory),
  * then per repetition, in alternating order: (a) presigned: {@code POST .../uploads} with the file's
  * size, SHA-256 and part size, each part's bytes PUT to its presigned URL from {@code --concurrency}
  * threads, {@code POST .../complete}; the version's commit (which reads the object back to check the
  * SHA-256) is timed apart; download: {@code GET .../files/{path}?redirect=false} and ranged GETs of
- * the presigned URL with the same part size and concurrency, written by position into a file; (b)
+ * the presigned URL with the same part size and concurrency, written by position into one download
+ * file (allocated once, overwritten in place; see {@code prepareOut}); (b)
  * direct: the same with the AWS SDK v2 {@link S3Client} against the S3 endpoint the presigned URLs
  * name (the standalone's embedded S3Proxy), authenticated with the installation's credentials: create
  * multipart upload, upload parts, complete; ranged GetObjects. Every download's SHA-256 is checked
- * (outside the timing). Reports MB/s (10^6 bytes/s) per run, medians, and presigned/direct ratios.
+ * (outside the timing). Before each timed transfer {@code sync} flushes the previous one's dirty
+ * pages. Reports MB/s (10^6 bytes/s) per run with the CPU of the platform JVM, the client and anything
+ * else, medians, and presigned/direct ratios. By default presigned URLs are used with
+ * HttpURLConnection, the HTTP stack under the SDK's UrlConnectionHttpClient (the platform's choice),
+ * so that both paths differ only in how requests are authorised; {@code --client jdk} uses
+ * java.net.http.HttpClient instead, which on 2 cores is the bottleneck of downloads.
  *
  * <p><b>memory</b>: a streamed {@code PUT .../files/{path}} of {@code --memory-size} random bytes
  * through the gateway (JDK HttpClient, {@code BodyPublishers.ofFile}), while the platform JVM's VmRSS
@@ -88,7 +98,7 @@ public class DatasetTransferBench {
   static long warmupSize = 128L << 20;
   static long memorySize = 2L << 30;
   static long memoryWarmupSize = 256L << 20;
-  static String client = "jdk";
+  static String client = "urlconnection";
   static String sdkHttp = "urlconnection";
   static String download = "ranged";
   static Path home;
@@ -100,6 +110,12 @@ public class DatasetTransferBench {
   static Path tmp = Path.of("/tmp/bench");
   static boolean keep;
   static int sampleMillis = 200;
+  static boolean sync = true;
+  static boolean keepDatasets;
+  static boolean sdkChunked = true;
+  static String quietCommand;
+  static boolean freshFile;
+  static double maxOther = 0.25;
 
   static final HttpClient http = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1)
@@ -134,6 +150,12 @@ public class DatasetTransferBench {
         case "--server-pid" -> serverPid = Long.parseLong(args[++i]);
         case "--tmp" -> tmp = Path.of(args[++i]);
         case "--keep" -> keep = true;
+        case "--no-sync" -> sync = false;
+        case "--fresh-file" -> freshFile = true;
+        case "--max-other" -> maxOther = Double.parseDouble(args[++i]);
+        case "--quiet" -> quietCommand = args[++i];
+        case "--keep-datasets" -> keepDatasets = true;
+        case "--sdk-chunked" -> sdkChunked = Boolean.parseBoolean(args[++i]);
         case "-h", "--help" -> {
           usage();
           return;
@@ -192,10 +214,18 @@ public class DatasetTransferBench {
           --part-size N        multipart part size and download range size (default 64MiB)
           --concurrency C      parallel part PUTs / ranged GETs (default 4)
           --reps R             measured repetitions (default 3); one unmeasured warm-up of --warmup-size (128MiB, 0: none)
-          --client jdk|urlconnection       HTTP client for presigned URLs (default jdk: java.net.http.HttpClient)
+          --client urlconnection|jdk       HTTP client for presigned URLs (default urlconnection: HttpURLConnection,
+                                           the HTTP stack of the SDK's UrlConnectionHttpClient; jdk: java.net.http.HttpClient)
           --sdk-http urlconnection|apache  the SDK's HTTP client (default urlconnection, as the platform's S3Clients)
           --download ranged|whole          ranged GETs in parallel (default), or one whole GET for both paths
           --memory-size N      streamed PUT size of the memory run (default 2GiB), after a --memory-warmup-size PUT (256MiB)
+          --sdk-chunked B      the SDK's aws-chunked (streaming-signed) uploads over http (default true, the SDK's default)
+          --quiet SCRIPT       run SCRIPT (bench/quiet.sh) before each repetition: waits until no build runs
+          --max-other C        a repetition during which anything else used more than C cores (default 0.25) is run
+                               again, up to 2 x --reps attempts in all
+          --fresh-file         download into a new file each time (default: one file, allocated once, overwritten in place)
+          --no-sync            do not run sync(1) before each timed transfer (it flushes the previous one's dirty pages)
+          --keep-datasets      do not delete the datasets at the end (on the embedded S3 a delete can take minutes)
           --tmp DIR            where the random files go (default /tmp/bench); --keep keeps them""");
   }
 
@@ -225,7 +255,11 @@ public class DatasetTransferBench {
 
   // ---------------------------------------------------------------- transfer
 
-  record Run(String what, int rep, long bytes, double seconds, double partsSeconds, Cpu cpu) {
+  record Run(String what, int rep, long bytes, double seconds, double partsSeconds, double beforeParts, Cpu cpu) {
+    Run(String what, int rep, long bytes, double seconds, double partsSeconds, Cpu cpu) {
+      this(what, rep, bytes, seconds, partsSeconds, 0, cpu);
+    }
+
     double mbps() {
       return bytes / seconds / 1e6;
     }
@@ -233,7 +267,8 @@ public class DatasetTransferBench {
     Run print() {
       System.out.printf(Locale.ROOT, "  %-24s %s in %6.2f s => %7.1f MB/s%s; %s%n", what, human(bytes), seconds, mbps(),
           partsSeconds > 0 && partsSeconds != seconds
-              ? String.format(Locale.ROOT, " (the parts/ranges alone %.2f s, %.1f MB/s)", partsSeconds, bytes / partsSeconds / 1e6)
+              ? String.format(Locale.ROOT, " (start %.2f s + parts %.2f s (%.1f MB/s) + finish %.2f s)", beforeParts, partsSeconds,
+                  bytes / partsSeconds / 1e6, seconds - beforeParts - partsSeconds)
               : "", cpu == null ? "" : cpu.shortText());
       return this;
     }
@@ -247,15 +282,14 @@ public class DatasetTransferBench {
     String sha = randomFile(file, size);
     Path out = work.resolve("download.bin");
 
-    // the S3 endpoint: from a presigned URL unless given
-    Transfer warm = null;
+    // the first presigned upload (the warm-up's) names the S3 endpoint that the direct path then uses
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       Transfer t = new Transfer(dataset, ch, file, sha, out);
       if (warmupSize > 0) {
         Path wfile = work.resolve("warmup.bin");
         String wsha = randomFile(wfile, warmupSize);
         try (FileChannel wch = FileChannel.open(wfile, StandardOpenOption.READ)) {
-          warm = new Transfer(dataset, wch, wfile, wsha, out);
+          Transfer warm = new Transfer(dataset, wch, wfile, wsha, out);
           System.out.printf("%n--- warm-up (%s, not counted) ---%n", human(warmupSize));
           warm.presignedUpload(0, false).print();
           warm.directUpload(0).print();
@@ -268,24 +302,34 @@ public class DatasetTransferBench {
         t.presignedUpload(0, false); // learns the endpoint; counted nowhere
       }
       List<Run> runs = new ArrayList<>();
+      int attempts = 0;
       for (int r = 1; r <= reps; r++) {
+        quiet();
+        attempts++;
         System.out.printf("%n--- repetition %d/%d ---%n", r, reps);
+        List<Run> rep = new ArrayList<>();
         boolean presignedFirst = r % 2 == 1;
         for (int k = 0; k < 2; k++) {
           boolean presigned = (k == 0) == presignedFirst;
           Run up = presigned ? t.presignedUpload(r, true) : t.directUpload(r);
-          up.print();
-          runs.add(up);
+          rep.add(up.print());
           if (presigned) {
-            runs.add(t.pendingCommit.print());
+            rep.add(t.pendingCommit.print());
           }
         }
         for (int k = 0; k < 2; k++) {
           boolean presigned = (k == 0) == presignedFirst;
           Run down = presigned ? t.presignedDownload(r) : t.directDownload(r);
-          down.print();
-          runs.add(down);
+          rep.add(down.print());
         }
+        double other = rep.stream().mapToDouble(x -> x.cpu().other()).max().orElse(0);
+        if (other > maxOther && attempts < 2 * reps) {
+          System.out.printf(Locale.ROOT, "(repetition %d disturbed: something else used up to %.2f cores during it; not counted, "
+              + "run again)%n", r, other);
+          r--;
+          continue;
+        }
+        runs.addAll(rep);
       }
       t.close();
       summarize(runs);
@@ -362,6 +406,7 @@ public class DatasetTransferBench {
     Run presignedUpload(int rep, boolean commit) throws Exception {
       version = createVersion(dataset);
       String base = url + "/api/v1/datasets/" + dataset + "/versions/" + version;
+      settle();
       Cpu.Snap c0 = Cpu.take();
       long t0 = System.nanoTime();
       String body = String.format(Locale.ROOT, "{\"path\":\"%s\",\"size\":%d,\"sha256\":\"%s\",\"partSize\":%d}", path, length,
@@ -391,6 +436,7 @@ public class DatasetTransferBench {
       long t1 = System.nanoTime();
       Cpu cpu = Cpu.since(c0, (t1 - t0) / 1e9);
       if (commit) {
+        settle();
         Cpu.Snap k0 = Cpu.take();
         long c = System.nanoTime();
         HttpResponse<String> committed = send(json("POST", base + "/commit", "{}"));
@@ -399,7 +445,7 @@ public class DatasetTransferBench {
         Run cr = new Run("commit (SHA-256 check)", rep, length, (c1 - c) / 1e9, 0, Cpu.since(k0, (c1 - c) / 1e9));
         pendingCommit = cr;
       }
-      return new Run("presigned upload", rep, length, (t1 - t0) / 1e9, (p1 - p0) / 1e9, cpu);
+      return new Run("presigned upload", rep, length, (t1 - t0) / 1e9, (p1 - p0) / 1e9, (p0 - t0) / 1e9, cpu);
     }
 
     Run pendingCommit;
@@ -445,6 +491,7 @@ public class DatasetTransferBench {
       directKey = "bench/direct/" + UUID.randomUUID();
       String k = directKey;
       int count = (int) Math.max(1, (length + partSize - 1) / partSize);
+      settle();
       Cpu.Snap c0 = Cpu.take();
       long t0 = System.nanoTime();
       String uploadId = s3.createMultipartUpload(b -> b.bucket(s3Bucket).key(k)).uploadId();
@@ -463,11 +510,12 @@ public class DatasetTransferBench {
       long p1 = System.nanoTime();
       s3.completeMultipartUpload(b -> b.bucket(s3Bucket).key(k).uploadId(uploadId).multipartUpload(m -> m.parts(done)));
       long t1 = System.nanoTime();
-      return new Run("direct upload", rep, length, (t1 - t0) / 1e9, (p1 - p0) / 1e9, Cpu.since(c0, (t1 - t0) / 1e9));
+      return new Run("direct upload", rep, length, (t1 - t0) / 1e9, (p1 - p0) / 1e9, (p0 - t0) / 1e9, Cpu.since(c0, (t1 - t0) / 1e9));
     }
 
     Run presignedDownload(int rep) throws Exception {
-      Files.deleteIfExists(out);
+      prepareOut();
+      settle();
       Cpu.Snap c0 = Cpu.take();
       long t0 = System.nanoTime();
       HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(url + "/api/v1/datasets/" + dataset + "/versions/"
@@ -475,7 +523,7 @@ public class DatasetTransferBench {
       expect(r, 200);
       URI target = URI.create(field(r.body(), "url"));
       long p0 = System.nanoTime();
-      try (FileChannel w = FileChannel.open(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (FileChannel w = FileChannel.open(out, StandardOpenOption.WRITE)) {
         if (download.equals("whole")) {
           getRange(target, w, 0, length, false);
         } else {
@@ -486,7 +534,7 @@ public class DatasetTransferBench {
       long t1 = System.nanoTime();
       Cpu cpu = Cpu.since(c0, (t1 - t0) / 1e9);
       verify(out, "presigned download");
-      return new Run("presigned download", rep, length, (t1 - t0) / 1e9, (t1 - p0) / 1e9, cpu);
+      return new Run("presigned download", rep, length, (t1 - t0) / 1e9, (t1 - p0) / 1e9, (p0 - t0) / 1e9, cpu);
     }
 
     void getRange(URI target, FileChannel w, long offset, long n, boolean ranged) throws Exception {
@@ -523,10 +571,11 @@ public class DatasetTransferBench {
     Run directDownload(int rep) throws Exception {
       S3Client s3 = s3();
       String k = directKey;
-      Files.deleteIfExists(out);
+      prepareOut();
+      settle();
       Cpu.Snap c0 = Cpu.take();
       long t0 = System.nanoTime();
-      try (FileChannel w = FileChannel.open(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (FileChannel w = FileChannel.open(out, StandardOpenOption.WRITE)) {
         if (download.equals("whole")) {
           try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(s3Bucket).key(k))) {
             copyToChannel(in, w, 0);
@@ -557,7 +606,44 @@ public class DatasetTransferBench {
       if (!got.equals(sha)) {
         throw new IllegalStateException(what + ": SHA-256 " + got + " != " + sha);
       }
-      Files.deleteIfExists(file);
+      if (freshFile) {
+        Files.deleteIfExists(file);
+      }
+    }
+
+    /**
+     * The download target. By default one file, allocated once and overwritten in place by every
+     * download, so that no download pays for the kernel allocating 1 GiB of new page cache (that cost
+     * fell on whichever download came first after the uploads, whatever its path). Before each
+     * download the first 8 bytes of every range are set to the complement of the expected bytes, so
+     * a range that was not written again fails the SHA-256 check. {@code --fresh-file}: a new file each time.
+     */
+    void prepareOut() throws IOException {
+      if (freshFile) {
+        Files.deleteIfExists(out);
+        Files.createFile(out);
+        return;
+      }
+      try (FileChannel w = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        if (w.size() != length) {
+          w.truncate(0);
+          ByteBuffer zeros = ByteBuffer.allocate(IO_BUFFER);
+          for (long pos = 0; pos < length; ) {
+            zeros.clear().limit((int) Math.min(IO_BUFFER, length - pos));
+            pos += w.write(zeros, pos);
+          }
+        }
+        long step = download.equals("whole") ? length : partSize;
+        for (long pos = 0; pos < length; pos += step) {
+          ByteBuffer b = ByteBuffer.allocate((int) Math.min(8, length - pos));
+          source.read(b, pos);
+          b.flip();
+          for (int i = 0; i < b.limit(); i++) {
+            b.put(i, (byte) ~b.get(i));
+          }
+          w.write(b, pos);
+        }
+      }
     }
 
     @Override
@@ -598,13 +684,37 @@ public class DatasetTransferBench {
           .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
           .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
           .endpointOverride(URI.create(s3Endpoint))
+          .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(sdkChunked).build())
           .build();
       System.out.println("direct S3 client: endpoint " + s3Endpoint + ", bucket " + s3Bucket + ", access key " + s3AccessKey
-          + ", http " + sdkHttp);
+          + ", http " + sdkHttp + ", aws-chunked " + sdkChunked);
     }
     return s3;
   }
 
+
+  static void quiet() throws IOException, InterruptedException {
+    if (quietCommand != null) {
+      Process p = new ProcessBuilder(quietCommand).redirectErrorStream(true).start();
+      String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      p.waitFor();
+      System.out.println("(" + text + ")");
+    }
+  }
+
+  /** Flushes dirty pages (the previous transfer's writes) so that they do not slow the next one down. */
+  static void settle() {
+    if (!sync) {
+      return;
+    }
+    try {
+      new ProcessBuilder("sync").inheritIO().start().waitFor();
+    } catch (IOException e) {
+      sync = false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
 
   static void learnEndpoint(String presigned) {
     if (s3Endpoint == null) {
@@ -864,6 +974,8 @@ public class DatasetTransferBench {
         Files.deleteIfExists(w);
       }
       String sha = randomFile(file, memorySize);
+      quiet();
+      settle();
       Sampler sampler = new Sampler(serverPid);
       sampler.start();
       sampler.phase("before");
@@ -881,8 +993,8 @@ public class DatasetTransferBench {
       Thread.sleep(5000);
       sampler.stop();
       double secs = (t1 - t0) / 1e9;
-      System.out.printf(Locale.ROOT, "PUT %s: 201 in %.2f s => %.1f MB/s; %s%n", human(memorySize), secs, memorySize / secs / 1e6,
-          cpu.shortText());
+      System.out.printf(Locale.ROOT, "PUT %s: 201 in %.2f s => %.1f MB/s; %s%s%n", human(memorySize), secs, memorySize / secs / 1e6,
+          cpu.shortText(), cpu.other() > maxOther ? " (DISTURBED by other load: the throughput reads low)" : "");
       System.out.println("  response: " + r.body());
       String serverSha = field(r.body(), "sha256");
       sampler.report();
@@ -1071,8 +1183,8 @@ public class DatasetTransferBench {
   // ---------------------------------------------------------------- CPU
 
   /** CPU seconds of the platform JVM (with its PostgreSQL's children), this client, and the machine. */
-  record Cpu(double seconds, double server, double self, double machineBusy) {
-    record Snap(long server, long self, long total, long idle) {}
+  record Cpu(double seconds, double server, double self, double selfSys, double machineBusy) {
+    record Snap(long server, long self, long selfSys, long total, long idle) {}
 
     static Snap take() {
       try {
@@ -1082,9 +1194,10 @@ public class DatasetTransferBench {
           total += Long.parseLong(cpu[i]);
         }
         long idle = Long.parseLong(cpu[4]) + Long.parseLong(cpu[5]);
-        return new Snap(serverPid > 0 ? ticks(serverPid) : 0, ticks(ProcessHandle.current().pid()), total, idle);
+        long me = ProcessHandle.current().pid();
+        return new Snap(serverPid > 0 ? ticks(serverPid) : 0, ticks(me), sysTicks(me), total, idle);
       } catch (IOException | RuntimeException e) {
-        return new Snap(0, 0, 0, 0);
+        return new Snap(0, 0, 0, 0, 0);
       }
     }
 
@@ -1094,16 +1207,27 @@ public class DatasetTransferBench {
       return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
+    static long sysTicks(long pid) throws IOException {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[12]);
+    }
+
     static Cpu since(Snap a, double seconds) {
       Snap b = take();
       long total = b.total() - a.total();
       double busy = total == 0 ? 0 : 1.0 - (double) (b.idle() - a.idle()) / total;
-      return new Cpu(seconds, (b.server() - a.server()) / 100.0, (b.self() - a.self()) / 100.0, busy);
+      return new Cpu(seconds, (b.server() - a.server()) / 100.0, (b.self() - a.self()) / 100.0, (b.selfSys() - a.selfSys()) / 100.0,
+          busy);
+    }
+
+    /** Cores used by anything but the platform JVM and this client: someone else's load when well above 0. */
+    double other() {
+      return Math.max(0, machineBusy * Runtime.getRuntime().availableProcessors() - (server + self) / seconds);
     }
 
     String shortText() {
-      return String.format(Locale.ROOT, "server %.2f + client %.2f cores, machine %.0f%% busy", server / seconds, self / seconds,
-          machineBusy * 100);
+      return String.format(Locale.ROOT, "server %.2f + client %.2f (kernel %.2f) + other %.2f cores", server / seconds,
+          self / seconds, selfSys / seconds, other());
     }
   }
 
@@ -1206,11 +1330,17 @@ public class DatasetTransferBench {
   }
 
   static void deleteDataset(String dataset) {
+    if (keepDatasets) {
+      return;
+    }
+    long t0 = System.nanoTime();
     try {
       HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(url + "/api/v1/datasets/" + dataset))
           .header("Authorization", "Bearer " + key).DELETE().build());
       if (r.statusCode() != 204) {
         System.out.println("(could not delete dataset " + dataset + ": " + r.statusCode() + " " + r.body() + ")");
+      } else {
+        System.out.printf(Locale.ROOT, "(deleted dataset %s in %.1f s)%n", dataset, (System.nanoTime() - t0) / 1e9);
       }
     } catch (Exception e) {
       System.out.println("(could not delete dataset " + dataset + ": " + e + ")");

@@ -49,9 +49,18 @@ public record Bucket(S3Client s3, S3Presigner presigner, String name) {
     s3.abortMultipartUpload(b -> b.bucket(name).key(key).uploadId(uploadId));
   }
 
+  /**
+   * Deletes everything under a prefix, deepest keys first: filesystem-backed S3 servers (the
+   * standalone's) list directories as keys too, and refuse a directory that still has children,
+   * retrying for seconds before they do. One request per key: S3Proxy answers the SDK's multi-object
+   * delete (with its checksum header) with 501.
+   */
   public void deletePrefix(String prefix) {
-    for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(name).prefix(prefix)).contents()) {
-      s3.deleteObject(b -> b.bucket(name).key(o.key()));
+    List<String> keys = new java.util.ArrayList<>(s3.listObjectsV2Paginator(b -> b.bucket(name).prefix(prefix)).contents()
+        .stream().map(S3Object::key).toList());
+    keys.sort(java.util.Comparator.reverseOrder());
+    for (String key : keys) {
+      s3.deleteObject(b -> b.bucket(name).key(key));
     }
   }
 
