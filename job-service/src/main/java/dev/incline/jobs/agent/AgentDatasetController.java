@@ -4,7 +4,6 @@ import dev.incline.jobs.job.Job;
 import dev.incline.jobs.job.JobData;
 import dev.incline.jobs.job.JobService;
 import dev.incline.jobs.storage.StorageClient;
-import dev.incline.platform.error.NotFoundException;
 import io.swagger.v3.oas.annotations.Hidden;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -37,10 +36,7 @@ class AgentDatasetController {
 
   @GetMapping("/internal/v1/jobs/{jobId}/datasets")
   ResponseEntity<String> datasets(@AuthenticationPrincipal Jwt token, @PathVariable String jobId) {
-    JobTokens.Claims claims = JobTokens.Claims.of(token);
-    if (!claims.jobId().equals(jobId)) {
-      throw new NotFoundException("job", jobId);
-    }
+    JobTokens.Claims claims = JobTokens.Claims.forJob(token, jobId);
     Job job = jobs.require(claims.teamId(), jobId);
     StringBuilder out = new StringBuilder();
     for (JobData.Input in : jobs.inputs(job)) {

@@ -40,10 +40,7 @@ class AgentOutputController {
   private record Target(Job job, JobData.Output output) {}
 
   private Target target(Jwt token, String jobId, String dataset) {
-    JobTokens.Claims claims = JobTokens.Claims.of(token);
-    if (!claims.jobId().equals(jobId)) {
-      throw new NotFoundException("job", jobId);
-    }
+    JobTokens.Claims claims = JobTokens.Claims.forJob(token, jobId);
     Job job = jobs.require(claims.teamId(), jobId);
     JobData.Output output = jobs.outputs(job).stream().filter(o -> o.dataset().equals(dataset)).findFirst()
         .orElseThrow(() -> new NotFoundException("output", dataset));

@@ -4,7 +4,6 @@ import dev.incline.jobs.artifacts.ArtifactService;
 import dev.incline.jobs.job.Job;
 import dev.incline.jobs.job.JobService;
 import dev.incline.platform.error.InvalidRequestException;
-import dev.incline.platform.error.NotFoundException;
 import io.swagger.v3.oas.annotations.Hidden;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -39,11 +38,7 @@ class AgentUploadController {
   @PostMapping("/internal/v1/jobs/{jobId}/artifact-uploads")
   UploadGrant upload(@AuthenticationPrincipal Jwt token, @PathVariable String jobId,
       @RequestBody(required = false) UploadRequest request) {
-    JobTokens.Claims claims = JobTokens.Claims.of(token);
-    // Another job's token finds nothing, exactly as a job that does not exist: no confirmation either way.
-    if (!claims.jobId().equals(jobId)) {
-      throw new NotFoundException("job", jobId);
-    }
+    JobTokens.Claims claims = JobTokens.Claims.forJob(token, jobId);
     Job job = jobs.require(claims.teamId(), jobId);
     if (request == null) {
       throw new InvalidRequestException("path", "is required");

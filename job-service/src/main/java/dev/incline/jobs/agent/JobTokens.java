@@ -37,6 +37,18 @@ public final class JobTokens implements JobSecrets {
     static Claims of(Jwt jwt) {
       return new Claims(jwt.getClaimAsString("team"), jwt.getClaimAsString("job"));
     }
+
+    /**
+     * The claims of a token sent for {@code jobId}. Another job's token finds nothing, exactly as a
+     * job that does not exist: no confirmation either way.
+     */
+    static Claims forJob(Jwt jwt, String jobId) {
+      Claims claims = of(jwt);
+      if (!claims.jobId().equals(jobId)) {
+        throw new dev.incline.platform.error.NotFoundException("job", jobId);
+      }
+      return claims;
+    }
   }
 
   private final HmacJwt hmac;
