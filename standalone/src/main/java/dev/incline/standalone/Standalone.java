@@ -103,6 +103,8 @@ public final class Standalone implements AutoCloseable {
     storage.put("incline.storage.services.jobs", "http://127.0.0.1:" + jobServicePort);
     storage.put("incline.storage.encryption.keys.standalone", keys.getProperty("storage-key"));
     storage.put("incline.storage.encryption.active-key", "standalone");
+    // one machine, one user: a MinIO on localhost is a fair storage provider here
+    storage.put("incline.storage.providers.allow-private-endpoints", "true");
     ConfigurableApplicationContext storageContext = run(StorageServiceApplication.application(), storage);
     started.push(storageContext);
 

@@ -18,6 +18,7 @@ import org.springframework.util.unit.DataSize;
  * @param streamPartSize how much of a streamed PUT is held in memory at once: the body goes to S3 in
  *     parts of this size, so memory stays flat whatever the file's size
  * @param maxFilesPerVersion files one version may hold
+ * @param providers what teams may register as their own buckets
  */
 @ConfigurationProperties("incline.storage")
 public record StorageProperties(
@@ -26,7 +27,15 @@ public record StorageProperties(
     @DefaultValue("1h") Duration presignTtl,
     @DefaultValue("64MB") DataSize uploadPartSize,
     @DefaultValue("8MB") DataSize streamPartSize,
-    @DefaultValue("100000") int maxFilesPerVersion) {
+    @DefaultValue("100000") int maxFilesPerVersion,
+    @DefaultValue Providers providers) {
+
+  /**
+   * @param allowPrivateEndpoints accept provider endpoints on loopback, private or link-local
+   *     addresses (off: a team could otherwise make this service probe the internal network; the
+   *     standalone turns it on for a MinIO on the same machine)
+   */
+  public record Providers(@DefaultValue("false") boolean allowPrivateEndpoints) {}
 
   /** @param jobs job-service base URL (projects are checked there) */
   public record Services(@DefaultValue("http://127.0.0.1:8081") URI jobs) {}

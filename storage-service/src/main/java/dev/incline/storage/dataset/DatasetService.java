@@ -105,16 +105,51 @@ public class DatasetService {
   /** Deletes a dataset whose versions nothing uses, and its bytes. */
   @Transactional
   public void delete(Caller caller, String ref) {
-    Dataset d = dataset(caller, ref);
+    // locked: a job resolving one of its versions now waits, then finds nothing
+    Dataset d = datasets.findForUpdateByTeamIdAndId(caller.teamId(), dataset(caller, ref).getId()).orElseThrow();
     List<String> users = new ArrayList<>();
     versionsOf(d).forEach(v -> rows.usedBy(v.getId()).forEach(u -> users.add(d.getName() + ":" + v.getNumber() + " by " + u)));
     if (!users.isEmpty()) {
       throw new ConflictException("dataset-in-use", "dataset '" + d.getName() + "' cannot be deleted: version "
           + String.join(", ", users.subList(0, Math.min(5, users.size()))) + (users.size() > 5 ? ", …" : ""));
     }
+    List<DatasetRows.UploadRow> open = new ArrayList<>();
+    versionsOf(d).forEach(v -> open.addAll(rows.uploads(v.getId())));
+    Bucket bucket = bucketOf(d);
     datasets.delete(d);
     datasets.flush();
-    bucketOf(d).deletePrefix(BucketLayout.dataset(d.getTeamId(), Views.datasetId(d.getId())));
+    afterCommit(() -> removeBytes(bucket, open, BucketLayout.dataset(d.getTeamId(), Views.datasetId(d.getId()))));
+  }
+
+  /**
+   * Bytes go only once the rows are gone for good: a rolled-back delete must not leave versions
+   * whose objects are missing. A failure here leaves unreferenced objects under a deleted prefix,
+   * logged, never a version without its bytes.
+   */
+  private static void afterCommit(Runnable action) {
+    org.springframework.transaction.support.TransactionSynchronizationManager.registerSynchronization(
+        new org.springframework.transaction.support.TransactionSynchronization() {
+          @Override
+          public void afterCommit() {
+            try {
+              action.run();
+            } catch (RuntimeException e) {
+              org.slf4j.LoggerFactory.getLogger(DatasetService.class).warn("could not delete the bytes of a deleted dataset version: {}",
+                  e.getMessage());
+            }
+          }
+        });
+  }
+
+  private static void removeBytes(Bucket bucket, List<DatasetRows.UploadRow> open, String prefix) {
+    for (DatasetRows.UploadRow u : open) {
+      try {
+        bucket.abort(u.objectKey(), u.s3UploadId());
+      } catch (RuntimeException ignored) {
+        // already completed or gone: the prefix delete takes the bytes
+      }
+    }
+    bucket.deletePrefix(prefix);
   }
 
   private List<DatasetVersion> versionsOf(Dataset d) {
@@ -200,14 +235,8 @@ public class DatasetService {
           .ifPresent(prev -> rows.tag(d.getId(), LATEST, prev.getId(), clock.instant()));
     }
     Bucket bucket = bucketOf(d);
-    for (DatasetRows.UploadRow u : open) {
-      try {
-        bucket.abort(u.objectKey(), u.s3UploadId());
-      } catch (RuntimeException ignored) {
-        // already completed or gone: the prefix delete below takes the bytes
-      }
-    }
-    bucket.deletePrefix(prefix(d, v));
+    String prefix = prefix(d, v);
+    afterCommit(() -> removeBytes(bucket, open, prefix));
   }
 
   // ---- tags

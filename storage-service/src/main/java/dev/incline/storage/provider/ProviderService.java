@@ -31,8 +31,11 @@ public class ProviderService {
   private final SecretCipher cipher;
   private final JdbcClient jdbc;
   private final Clock clock;
+  private final boolean allowPrivateEndpoints;
 
-  ProviderService(ProviderRepository providers, Buckets buckets, SecretCipher cipher, JdbcClient jdbc, Clock clock) {
+  ProviderService(ProviderRepository providers, Buckets buckets, SecretCipher cipher, JdbcClient jdbc, Clock clock,
+      dev.incline.storage.config.StorageProperties properties) {
+    this.allowPrivateEndpoints = properties.providers().allowPrivateEndpoints();
     this.providers = providers;
     this.buckets = buckets;
     this.cipher = cipher;
@@ -65,6 +68,11 @@ public class ProviderService {
         URI u = URI.create(r.endpoint());
         if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
           errors.add(new FieldError("endpoint", "must be an http or https URL"));
+        } else {
+          String refused = EndpointGuard.refuse(u, allowPrivateEndpoints);
+          if (refused != null) {
+            errors.add(new FieldError("endpoint", refused));
+          }
         }
       } catch (IllegalArgumentException e) {
         errors.add(new FieldError("endpoint", "must be an http or https URL"));
