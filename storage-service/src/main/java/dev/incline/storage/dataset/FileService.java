@@ -249,13 +249,27 @@ public class FileService {
     caller.require(Role.MEMBER); // the answer holds upload URLs
     Target t = target(caller, ref, version);
     UploadRow row = uploadRow(caller, t, uploadId);
-    return uploadView(t, row, t.bucket().parts(row.objectKey(), row.s3UploadId()));
+    return uploadView(t, row, parts(t, row));
+  }
+
+  /**
+   * The parts S3 holds. An upload S3 no longer knows (completed by a request that then failed, or
+   * cleaned up by a lifecycle rule) is forgotten here too: a 404 to start again, not a 500 forever,
+   * and it no longer blocks the commit.
+   */
+  private List<Part> parts(Target t, UploadRow row) {
+    try {
+      return t.bucket().parts(row.objectKey(), row.s3UploadId());
+    } catch (software.amazon.awssdk.services.s3.model.NoSuchUploadException e) {
+      rows.deleteUpload(row.id());
+      throw new NotFoundException("upload", PublicId.encode(Views.UPLOAD, row.id()));
+    }
   }
 
   public FileView completeUpload(Caller caller, String ref, String version, String uploadId) {
     Target t = draft(caller, ref, version);
     UploadRow row = uploadRow(caller, t, uploadId);
-    List<Part> parts = t.bucket().parts(row.objectKey(), row.s3UploadId());
+    List<Part> parts = parts(t, row);
     int expected = partCount(row);
     Map<Integer, Part> byNumber = parts.stream().collect(Collectors.toMap(Part::partNumber, Function.identity()));
     List<Integer> missing = new ArrayList<>();
@@ -281,6 +295,8 @@ public class FileService {
     UploadRow row = uploadRow(caller, t, uploadId);
     try {
       t.bucket().abort(row.objectKey(), row.s3UploadId());
+    } catch (software.amazon.awssdk.services.s3.model.NoSuchUploadException alreadyGone) {
+      // what the caller wanted
     } finally {
       rows.deleteUpload(row.id());
     }
