@@ -6,6 +6,7 @@ import dev.incline.embedded.EmbeddedPostgresServer;
 import dev.incline.embedded.EmbeddedS3Server;
 import dev.incline.gateway.GatewayApplication;
 import dev.incline.jobs.JobServiceApplication;
+import dev.incline.registry.ModelRegistryApplication;
 import dev.incline.storage.StorageServiceApplication;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -108,11 +109,20 @@ public final class Standalone implements AutoCloseable {
     ConfigurableApplicationContext storageContext = run(StorageServiceApplication.application(), storage);
     started.push(storageContext);
 
+    Map<String, Object> registry = common(postgres, s3, "registry", internalSecret);
+    registry.put("server.port", "0");
+    registry.put("server.address", "127.0.0.1");
+    registry.put("incline.registry.services.jobs", "http://127.0.0.1:" + jobServicePort);
+    ConfigurableApplicationContext registryContext = run(ModelRegistryApplication.application(), registry);
+    started.push(registryContext);
+    int registryPort = ((WebServerApplicationContext) registryContext).getWebServer().getPort();
+
     Map<String, Object> gateway = common(postgres, s3, "gateway", internalSecret);
     gateway.put("server.port", Integer.toString(settings.port()));
     gateway.put("server.address", settings.bind());
     gateway.put("incline.gateway.services.jobs", "http://127.0.0.1:" + jobServicePort);
     gateway.put("incline.gateway.services.storage", "http://127.0.0.1:" + storageServicePort);
+    gateway.put("incline.gateway.services.models", "http://127.0.0.1:" + registryPort);
     gateway.put("incline.gateway.bootstrap.key-file", home.resolve("admin-api-key").toString());
     if (settings.bootstrapApiKey() != null) {
       gateway.put("incline.gateway.bootstrap.api-key", settings.bootstrapApiKey());

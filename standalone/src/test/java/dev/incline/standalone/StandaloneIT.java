@@ -45,6 +45,8 @@ class StandaloneIT {
   static Standalone standalone;
   static String base;
   static String project;
+  /** The job that trained the digits model (test 2), for registering its model (test 2b). */
+  static String trainedJob;
 
   @BeforeAll
   static void start() {
@@ -148,6 +150,7 @@ class StandaloneIT {
   void thePyTorchExampleTrainsWithLiveMetricsAndLeavesItsModel() throws Exception {
     String uploadId = upload(exampleWorkspace(), "train-digits.tar.gz");
     String id = createJob("python3 train.py --epochs 3", uploadId);
+    trainedJob = id;
     SseClient metrics = SseClient.open(http, URI.create(base + "/api/v1/jobs/" + id + "/metrics/stream"), KEY, null);
     SseClient logs = SseClient.open(http, URI.create(base + "/api/v1/jobs/" + id + "/logs?follow=true"), KEY, null);
 
@@ -186,6 +189,29 @@ class StandaloneIT {
         .header("Authorization", "Bearer " + KEY).build(), HttpResponse.BodyHandlers.ofByteArray());
     assertThat(model.statusCode()).isEqualTo(200);
     assertThat(model.body().length).isGreaterThan(1000);
+  }
+
+  @Test
+  @Order(3)
+  void theTrainedModelIsRegisteredFromItsJobAndPromoted() throws Exception {
+    assertThat(trainedJob).as("test 2 trained the model").isNotNull();
+    ok(call("POST", "/api/v1/models", KEY, "{\"projectId\": \"" + project + "\", \"name\": \"digits\", \"format\": \"onnx\"}"), 201);
+    JsonNode version = ok(call("POST", "/api/v1/models/digits/versions", KEY,
+        "{\"fromJob\": {\"jobId\": \"" + trainedJob + "\", \"path\": \"model.onnx\"}, \"metrics\": {\"accuracy\": 0.95}}"), 201);
+    assertThat(version.get("version").asInt()).isEqualTo(1);
+    assertThat(version.toString()).contains("\"input\"").contains("\"scores\"").contains("FP32").contains(trainedJob);
+    ok(call("PUT", "/api/v1/models/digits/aliases/production", KEY, "{\"version\": 1}"), 200);
+    JsonNode production = ok(call("GET", "/api/v1/model-versions/digits:production", KEY, null), 200);
+    assertThat(production.get("id").asString()).isEqualTo(version.get("id").asString());
+    HttpResponse<String> redirect = call("GET", "/api/v1/models/digits/versions/production/files/model.onnx", KEY, null);
+    assertThat(redirect.statusCode()).isEqualTo(302);
+    byte[] model = http.send(HttpRequest.newBuilder(URI.create(redirect.headers().firstValue("Location").orElseThrow())).build(),
+        HttpResponse.BodyHandlers.ofByteArray()).body();
+    assertThat(model.length).isEqualTo(version.get("size").asLong());
+    // another team: nothing of it
+    String other = ok(call("POST", "/api/v1/teams", KEY, "{\"name\": \"model-rivals\"}"), 201).get("apiKey").asString();
+    assertThat(call("GET", "/api/v1/models/digits", other, null).statusCode()).isEqualTo(404);
+    assertThat(call("GET", "/api/v1/model-versions/digits:production", other, null).statusCode()).isEqualTo(404);
   }
 
   static HttpResponse<String> putFile(String path, byte[] bytes) throws Exception {

@@ -45,6 +45,15 @@ class ServiceRoutes {
         .build();
   }
 
+  @Bean
+  RouterFunction<ServerResponse> modelRegistryRoutes(GatewayProperties properties, InternalTokens tokens) {
+    return route("model-registry")
+        .route(prefixes("/api/v1/models", "/api/v1/model-versions"), http())
+        .before(BeforeFilterFunctions.uri(properties.services().models()))
+        .before(request -> withInternalToken(request, tokens))
+        .build();
+  }
+
   static RequestPredicate prefixes(String... prefixes) {
     RequestPredicate any = null;
     for (String p : prefixes) {
