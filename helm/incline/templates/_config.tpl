@@ -68,7 +68,7 @@ incline:
     {{- end }}
 {{- end -}}
 
-{{/* incline.s3.* (shared by job-service and storage-service; the credentials come from the Secret). */}}
+{{/* incline.s3.* (shared by job-service, storage-service and model-registry; the credentials come from the Secret). */}}
 {{- define "incline.config.s3" -}}
 {{- with .Values.s3.endpoint }}
 endpoint: {{ . | quote }}
@@ -105,6 +105,7 @@ incline:
     services:
       jobs: {{ include "incline.url" (dict "root" . "name" "job-service" "service" .Values.jobService) | quote }}
       storage: {{ include "incline.url" (dict "root" . "name" "storage-service" "service" .Values.storageService) | quote }}
+      models: {{ include "incline.url" (dict "root" . "name" "model-registry" "service" .Values.modelRegistry) | quote }}
     rate-limit:
       requests-per-second: {{ .Values.apiGateway.rateLimit.requestsPerSecond }}
       burst: {{ .Values.apiGateway.rateLimit.burst }}
@@ -144,4 +145,29 @@ incline:
     upload-part-size: {{ $s.uploadPartSize | quote }}
     stream-part-size: {{ $s.streamPartSize | quote }}
     max-files-per-version: {{ $s.maxFilesPerVersion | int }}
+{{- end -}}
+
+
+{{/*
+Spring configuration of model-registry (mounted as /config/model-registry.yaml). It holds no key:
+model-registry seals nothing; the S3 credentials, the internal token and the database password come
+as environment variables from Secrets like the other services'.
+*/}}
+{{- define "incline.config.modelRegistry" -}}
+{{- $merged := mustMergeOverwrite (fromYaml (include "incline.config.modelRegistry.base" .)) (deepCopy .Values.modelRegistry.config) -}}
+{{- toYaml $merged -}}
+{{- end -}}
+
+{{- define "incline.config.modelRegistry.base" -}}
+{{- $r := .Values.modelRegistry -}}
+spring:
+  {{- include "incline.datasource" (dict "root" . "schema" "registry") | nindent 2 }}
+incline:
+  s3:
+    {{- include "incline.config.s3" . | nindent 4 }}
+  registry:
+    services:
+      jobs: {{ include "incline.url" (dict "root" . "name" "job-service" "service" .Values.jobService) | quote }}
+    presign-ttl: {{ $r.presignTtl | quote }}
+    max-upload-size: {{ $r.maxUploadSize | quote }}
 {{- end -}}

@@ -135,7 +135,7 @@ flyway:
       key: {{ ternary .root.Values.postgresql.existingSecretPasswordKey "password" (not (empty .root.Values.postgresql.existingSecret)) }}
 {{- end -}}
 
-{{/* The object store's credentials, for the services that talk to S3 (job-service, storage-service). */}}
+{{/* The object store's credentials, for the services that talk to S3 (job-service, storage-service, model-registry). */}}
 {{- define "incline.s3Env" -}}
 - name: INCLINE_S3_ACCESS_KEY
   valueFrom:
@@ -262,7 +262,8 @@ spec:
             name: {{ $fullname }}
         - name: tmp
           emptyDir:
-            sizeLimit: 1Gi
+            # model-registry spools uploads here (modelRegistry.tmpSizeLimit); the others only need a little
+            sizeLimit: {{ .service.tmpSizeLimit | default "1Gi" }}
       # replicas on different nodes where possible, so that one node's loss leaves the service up
       topologySpreadConstraints:
         - maxSkew: 1

@@ -33,8 +33,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** helm/incline rendered with its default values and with values-gpu.yaml. */
 class ChartTest {
 
-  private static final List<String> SERVICES = List.of("api-gateway", "job-service", "storage-service");
-  private static final Map<String, Integer> PORTS = Map.of("api-gateway", 8080, "job-service", 8081, "storage-service", 8082);
+  private static final List<String> SERVICES = List.of("api-gateway", "job-service", "storage-service", "model-registry");
+  private static final Map<String, Integer> PORTS =
+      Map.of("api-gateway", 8080, "job-service", 8081, "storage-service", 8082, "model-registry", 8083);
   private static final List<String> WORKLOAD_VERBS = List.of("get", "list", "watch", "create", "update", "patch", "delete");
 
   private static Chart defaults;
@@ -53,7 +54,7 @@ class ChartTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"api-gateway", "job-service", "storage-service"})
+  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry"})
   void eachServiceHasDeploymentServiceAutoscalerAndDisruptionBudget(String service) {
     for (Chart chart : List.of(defaults, gpu)) {
       eachServiceHasDeploymentServiceAutoscalerAndDisruptionBudget(chart, service);
@@ -96,11 +97,11 @@ class ChartTest {
     Chart chart = Chart.render(t -> t.set("jobService.autoscaling.enabled", false).set("jobService.replicas", 3));
     assertThat(chart.get(Deployment.class, "incline-job-service").getSpec().getReplicas()).isEqualTo(3);
     assertThat(chart.all(HorizontalPodAutoscaler.class)).extracting(h -> h.getMetadata().getName())
-        .containsExactlyInAnyOrder("incline-api-gateway", "incline-storage-service");
+        .containsExactlyInAnyOrder("incline-api-gateway", "incline-storage-service", "incline-model-registry");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"api-gateway", "job-service", "storage-service"})
+  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry"})
   void probesUseSpringBootHealthGroups(String service) {
     Container c = container(defaults.get(Deployment.class, "incline-" + service));
     assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/liveness");
@@ -111,7 +112,7 @@ class ChartTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"api-gateway", "job-service", "storage-service"})
+  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry"})
   void runsAsNonRootOnAReadOnlyRootFilesystemWithAWritableTmp(String service) {
     Deployment deployment = defaults.get(Deployment.class, "incline-" + service);
     PodSpec pod = deployment.getSpec().getTemplate().getSpec();
@@ -131,7 +132,7 @@ class ChartTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"api-gateway", "job-service", "storage-service"})
+  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry"})
   void readsItsConfigMapFromConfigAndKnowsItsNamespace(String service) {
     Deployment deployment = defaults.get(Deployment.class, "incline-" + service);
     PodSpec pod = deployment.getSpec().getTemplate().getSpec();
@@ -201,6 +202,14 @@ class ChartTest {
         .isEqualTo("jdbc:postgresql://postgres.db.svc:5432/incline?sslmode=require&currentSchema=jobs");
     assertThat(Chart.<String>at(gpu.config("storage-service"), "spring.datasource.url"))
         .isEqualTo("jdbc:postgresql://postgres.db.svc:5432/incline?sslmode=require&currentSchema=storage");
+    Map<String, Object> registry = defaults.config("model-registry");
+    assertThat(Chart.<String>at(registry, "spring.datasource.url"))
+        .isEqualTo("jdbc:postgresql://postgresql:5432/incline?currentSchema=registry");
+    assertThat(Chart.<String>at(registry, "spring.datasource.username")).isEqualTo("incline");
+    assertThat(Chart.<String>at(registry, "spring.flyway.schemas")).isEqualTo("registry");
+    assertThat(Chart.<String>at(registry, "spring.flyway.default-schema")).isEqualTo("registry");
+    assertThat(Chart.<String>at(gpu.config("model-registry"), "spring.datasource.url"))
+        .isEqualTo("jdbc:postgresql://postgres.db.svc:5432/incline?sslmode=require&currentSchema=registry");
   }
 
   @Test
@@ -210,10 +219,15 @@ class ChartTest {
     assertThat(Chart.<String>at(config, "incline.gateway.services.storage")).isEqualTo("http://incline-storage-service:8082");
     assertThat(Chart.<String>at(gpu.config("api-gateway"), "incline.gateway.services.storage"))
         .isEqualTo("http://incline-storage-service:8082");
+    assertThat(Chart.<String>at(config, "incline.gateway.services.models")).isEqualTo("http://incline-model-registry:8083");
+    assertThat(Chart.<String>at(gpu.config("api-gateway"), "incline.gateway.services.models"))
+        .isEqualTo("http://incline-model-registry:8083");
     String renamed = Chart.render(t -> t.set("fullnameOverride", "ml")).get(ConfigMap.class, "ml-api-gateway")
         .getData().get("api-gateway.yaml");
     assertThat(Chart.<String>at(new org.yaml.snakeyaml.Yaml().load(renamed), "incline.gateway.services.storage"))
         .isEqualTo("http://ml-storage-service:8082");
+    assertThat(Chart.<String>at(new org.yaml.snakeyaml.Yaml().load(renamed), "incline.gateway.services.models"))
+        .isEqualTo("http://ml-model-registry:8083");
     assertThat(Chart.<String>at(config, "incline.gateway.bootstrap.team")).isEqualTo("default");
     assertThat(env(defaults.get(Deployment.class, "incline-api-gateway"))).doesNotContainKey("INCLINE_GATEWAY_BOOTSTRAP_API_KEY");
   }
@@ -237,6 +251,50 @@ class ChartTest {
     PodSpec storage = defaults.get(Deployment.class, "incline-storage-service").getSpec().getTemplate().getSpec();
     assertThat(storage.getServiceAccountName()).isNull();
     assertThat(storage.getAutomountServiceAccountToken()).as("storage-service never talks to the Kubernetes API").isFalse();
+    PodSpec registry = defaults.get(Deployment.class, "incline-model-registry").getSpec().getTemplate().getSpec();
+    assertThat(registry.getServiceAccountName()).isNull();
+    assertThat(registry.getAutomountServiceAccountToken()).as("model-registry never talks to the Kubernetes API").isFalse();
+  }
+
+  @Test
+  void modelRegistryKnowsJobServiceAndTheObjectStore() {
+    for (Chart chart : List.of(defaults, gpu)) {
+      Map<String, Object> config = chart.config("model-registry");
+      assertThat(Chart.<String>at(config, "incline.registry.services.jobs")).isEqualTo("http://incline-job-service:8081");
+      assertThat(Chart.<Map<String, Object>>at(config, "incline.s3")).containsKeys("region", "bucket", "path-style")
+          .isEqualTo(Chart.<Map<String, Object>>at(chart.config("job-service"), "incline.s3"));
+      assertThat(Chart.<Map<String, Object>>at(config, "incline.registry")).containsEntry("presign-ttl", "1h")
+          .containsEntry("max-upload-size", "10GB");
+      Map<String, EnvVar> env = env(chart.get(Deployment.class, "incline-model-registry"));
+      assertThat(env).containsKeys("INCLINE_S3_ACCESS_KEY", "INCLINE_S3_SECRET_KEY", "INCLINE_INTERNAL_TOKEN_SECRET",
+          "SPRING_DATASOURCE_PASSWORD");
+      assertThat(env).as("model-registry seals nothing").doesNotContainKey("ENCRYPTION_KEY");
+      assertThat(container(chart.get(Deployment.class, "incline-model-registry")).getImage()).endsWith("/incline-model-registry:0.1.0");
+    }
+    assertThat(Chart.<String>at(gpu.config("model-registry"), "incline.s3.endpoint")).isEqualTo("https://s3.example.com");
+    assertThat(Chart.<String>at(gpu.config("model-registry"), "incline.s3.bucket")).isEqualTo("incline-prod");
+  }
+
+  @Test
+  void modelRegistrySpoolsUploadsOnASizedTmp() {
+    // uploads are written whole to /tmp before they go to S3: its emptyDir must hold several of the largest
+    assertThat(tmpSizeLimit(defaults, "model-registry")).isEqualTo("20Gi");
+    assertThat(tmpSizeLimit(gpu, "model-registry")).isEqualTo("20Gi");
+    for (String service : List.of("api-gateway", "job-service", "storage-service")) {
+      assertThat(tmpSizeLimit(defaults, service)).as(service).isEqualTo("1Gi");
+    }
+    Chart chart = Chart.render(t -> t.set("modelRegistry.tmpSizeLimit", "50Gi").set("modelRegistry.maxUploadSize", "20GB"));
+    assertThat(tmpSizeLimit(chart, "model-registry")).isEqualTo("50Gi");
+    assertThat(Chart.<String>at(chart.config("model-registry"), "incline.registry.max-upload-size")).isEqualTo("20GB");
+    assertThat(tmpSizeLimit(chart, "storage-service")).isEqualTo("1Gi");
+  }
+
+  private static String tmpSizeLimit(Chart chart, String service) {
+    Deployment deployment = chart.get(Deployment.class, "incline-" + service);
+    String volume = container(deployment).getVolumeMounts().stream().filter(m -> m.getMountPath().equals("/tmp"))
+        .findFirst().orElseThrow().getName();
+    return deployment.getSpec().getTemplate().getSpec().getVolumes().stream().filter(v -> v.getName().equals(volume))
+        .findFirst().orElseThrow().getEmptyDir().getSizeLimit().toString();
   }
 
   @Test
@@ -273,6 +331,7 @@ class ChartTest {
     assertThat(env(defaults.get(Deployment.class, "incline-job-service"))).as("only storage-service holds the key")
         .doesNotContainKey("ENCRYPTION_KEY");
     assertThat(env(defaults.get(Deployment.class, "incline-api-gateway"))).doesNotContainKey("ENCRYPTION_KEY");
+    assertThat(env(defaults.get(Deployment.class, "incline-model-registry"))).doesNotContainKey("ENCRYPTION_KEY");
   }
 
   @Test
@@ -417,21 +476,21 @@ class ChartTest {
     for (String service : SERVICES) {
       assertThat(chart.config(service).toString()).doesNotContain("4711");
     }
-    for (String service : List.of("job-service", "storage-service")) {
+    for (String service : List.of("job-service", "storage-service", "model-registry")) {
       Map<String, EnvVar> env = env(chart.get(Deployment.class, "incline-" + service));
       assertThat(env.get("INCLINE_S3_ACCESS_KEY").getValueFrom().getSecretKeyRef().getName()).isEqualTo("incline-s3");
       assertThat(env.get("INCLINE_S3_ACCESS_KEY").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("accessKey");
       assertThat(env.get("INCLINE_S3_SECRET_KEY").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("secretKey");
     }
     assertThat(decoded(chart.get(Secret.class, "incline-s3"), "secretKey")).isEqualTo("s3-secret-4711");
-    assertThat(env(chart.get(Deployment.class, "incline-api-gateway"))).as("only job-service and storage-service talk to S3")
+    assertThat(env(chart.get(Deployment.class, "incline-api-gateway"))).as("only job-service, storage-service and model-registry talk to S3")
         .doesNotContainKeys("INCLINE_S3_ACCESS_KEY", "INCLINE_S3_SECRET_KEY");
   }
 
   @Test
   void existingSecretsReplaceTheChartsOwn() {
     assertThat(gpu.all(Secret.class)).extracting(s -> s.getMetadata().getName()).containsExactly("incline-internal-token");
-    for (String service : List.of("job-service", "storage-service")) {
+    for (String service : List.of("job-service", "storage-service", "model-registry")) {
       Map<String, EnvVar> env = env(gpu.get(Deployment.class, "incline-" + service));
       assertThat(env.get("SPRING_DATASOURCE_PASSWORD").getValueFrom().getSecretKeyRef().getName())
           .isEqualTo("incline-postgresql-credentials");
@@ -470,6 +529,10 @@ class ChartTest {
         .isEqualTo("docker.io/incline/incline-storage-service:0.1.0");
     assertThat(container(gpu.get(Deployment.class, "incline-storage-service")).getImage())
         .isEqualTo("registry.example.com/incline/incline-storage-service:0.1.0");
+    assertThat(container(defaults.get(Deployment.class, "incline-model-registry")).getImage())
+        .isEqualTo("docker.io/incline/incline-model-registry:0.1.0");
+    assertThat(container(gpu.get(Deployment.class, "incline-model-registry")).getImage())
+        .isEqualTo("registry.example.com/incline/incline-model-registry:0.1.0");
 
     Chart tagged = Chart.render(t -> t.set("image.registry", "r.local:5000/ml").set("image.tag", "1.2.3")
         .set("image.pullPolicy", "Always").set("agent.image.repository", "custom-agent"));
@@ -487,6 +550,7 @@ class ChartTest {
     assertThat(Chart.<String>at(values, "modelServer.image.repository")).isEqualTo("incline-model-server");
     assertThat(Chart.<String>at(values, "agent.image.repository")).isEqualTo("incline-agent");
     assertThat(Chart.<String>at(values, "storageService.image.repository")).isEqualTo("incline-storage-service");
+    assertThat(Chart.<String>at(values, "modelRegistry.image.repository")).isEqualTo("incline-model-registry");
   }
 
   @Test
@@ -518,7 +582,8 @@ class ChartTest {
   void extraSpringPropertiesAreMergedIntoTheConfiguration() {
     Chart chart = Chart.render(t -> t.set("jobService.config.incline.jobs.max-retries", 3)
         .set("apiGateway.config.incline.gateway.key-cache-ttl", "30s")
-        .set("storageService.config.incline.storage.presign-ttl", "15m"));
+        .set("storageService.config.incline.storage.presign-ttl", "15m")
+        .set("modelRegistry.config.incline.registry.presign-ttl", "5m"));
     Map<String, Object> jobs = chart.config("job-service");
     assertThat(Chart.<Object>at(jobs, "incline.jobs.max-retries")).isEqualTo(3);
     assertThat(Chart.<String>at(jobs, "incline.jobs.agent-url")).as("kept").startsWith("http://incline-job-service");
@@ -526,6 +591,9 @@ class ChartTest {
     Map<String, Object> storage = chart.config("storage-service");
     assertThat(Chart.<String>at(storage, "incline.storage.presign-ttl")).isEqualTo("15m");
     assertThat(Chart.<String>at(storage, "incline.storage.services.jobs")).as("kept").isEqualTo("http://incline-job-service:8081");
+    Map<String, Object> registry = chart.config("model-registry");
+    assertThat(Chart.<String>at(registry, "incline.registry.presign-ttl")).isEqualTo("5m");
+    assertThat(Chart.<String>at(registry, "incline.registry.max-upload-size")).as("kept").isEqualTo("10GB");
   }
 
   @Test
