@@ -21,7 +21,7 @@ import dev.incline.registry.model.Views.Lineage;
 import dev.incline.registry.model.Views.ModelView;
 import dev.incline.registry.model.Views.Signature;
 import dev.incline.registry.model.Views.VersionView;
-import dev.incline.registry.project.ProjectDirectory;
+import dev.incline.platform.project.ProjectDirectory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

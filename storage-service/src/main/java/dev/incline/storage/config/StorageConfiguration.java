@@ -1,5 +1,7 @@
 package dev.incline.storage.config;
 
+import dev.incline.platform.project.ProjectDirectory;
+import dev.incline.platform.security.InternalTokens;
 import dev.incline.storage.secret.SecretCipher;
 import java.time.Clock;
 import org.springframework.context.annotation.Bean;
@@ -11,6 +13,11 @@ class StorageConfiguration {
   @Bean
   Clock clock() {
     return Clock.systemUTC();
+  }
+
+  @Bean
+  ProjectDirectory projectDirectory(StorageProperties properties, InternalTokens tokens) {
+    return new ProjectDirectory(properties.services().jobs(), tokens);
   }
 
   @Bean

@@ -11,7 +11,7 @@ import dev.incline.platform.s3.BucketLayout;
 import dev.incline.platform.security.Caller;
 import dev.incline.storage.dataset.Views.DatasetView;
 import dev.incline.storage.dataset.Views.VersionView;
-import dev.incline.storage.project.ProjectDirectory;
+import dev.incline.platform.project.ProjectDirectory;
 import dev.incline.storage.provider.Bucket;
 import dev.incline.storage.provider.Buckets;
 import dev.incline.storage.provider.ProviderService;

@@ -7,7 +7,7 @@ import dev.incline.platform.id.PublicId;
 import dev.incline.platform.paging.Cursors;
 import dev.incline.platform.paging.PageResponse;
 import dev.incline.platform.security.Caller;
-import dev.incline.storage.project.ProjectDirectory;
+import dev.incline.platform.project.ProjectDirectory;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;

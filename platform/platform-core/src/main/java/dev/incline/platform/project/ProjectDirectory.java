@@ -1,10 +1,9 @@
-package dev.incline.storage.project;
+package dev.incline.platform.project;
 
 import dev.incline.platform.error.ApiExceptions;
 import dev.incline.platform.error.NotFoundException;
 import dev.incline.platform.security.Caller;
 import dev.incline.platform.security.InternalTokens;
-import dev.incline.storage.config.StorageProperties;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -13,21 +12,20 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.springframework.stereotype.Component;
 
 /**
  * Projects belong to job-service; this asks it, as the caller, whether a project is the caller's
  * team's. Another team's project is a 404 here as it is there.
  */
-@Component
 public class ProjectDirectory {
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final URI jobs;
   private final InternalTokens tokens;
 
-  ProjectDirectory(StorageProperties properties, InternalTokens tokens) {
-    this.jobs = properties.services().jobs();
+  /** @param jobs job-service base URL */
+  public ProjectDirectory(URI jobs, InternalTokens tokens) {
+    this.jobs = jobs;
     this.tokens = tokens;
   }
 
