@@ -48,6 +48,14 @@ class GatewayIT {
     try {
       HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
       server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+      server.createContext("/deployments/", exchange -> {
+        upstreamRequests.put(exchange.getRequestURI().getPath(), Map.copyOf(exchange.getRequestHeaders()));
+        byte[] body = ("{\"outputs\":[],\"got\":" + exchange.getRequestBody().readAllBytes().length + "}").getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, body.length);
+        exchange.getResponseBody().write(body);
+        exchange.close();
+      });
       server.createContext("/api/v1/jobs", exchange -> {
         upstreamRequests.put(exchange.getRequestURI().getPath(), Map.copyOf(exchange.getRequestHeaders()));
         upstreamRawUris.add(exchange.getRequestURI().toString());
@@ -89,6 +97,7 @@ class GatewayIT {
     registry.add("incline.gateway.bootstrap.api-key", () -> ADMIN_KEY);
     registry.add("incline.gateway.bootstrap.key-file", KEY_FILE::toString);
     registry.add("incline.gateway.services.jobs", () -> "http://127.0.0.1:" + upstream.getAddress().getPort());
+    registry.add("incline.gateway.services.deployments", () -> "http://127.0.0.1:" + upstream.getAddress().getPort());
   }
 
   @LocalServerPort int port;
@@ -185,6 +194,27 @@ class GatewayIT {
     String otherKey = json(created).get("apiKey").asString();
     JsonNode otherEvents = json(call("GET", "/api/v1/audit-events", otherKey, null));
     assertThat(otherEvents.get("items")).isEmpty();
+  }
+
+  /**
+   * Inference reaches deployment-service as the caller (a fresh internal token, no key), is not
+   * audited (data, not a change to the platform), and needs a key like the API.
+   */
+  @Test
+  void inferenceIsRoutedToDeploymentServiceAsTheCallerAndNotAudited() throws Exception {
+    String path = "/deployments/dep_01jd8x4m2q7r9s0t1v2w3x4y5z/v2/models/digits/infer";
+    assertThat(call("POST", path, null, "{}").statusCode()).isEqualTo(401);
+    HttpResponse<String> r = call("POST", path, ADMIN_KEY, "{\"inputs\":[]}");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(json(r).get("got").asInt()).isEqualTo(13);
+    Map<String, List<String>> headers = upstreamRequests.get(path);
+    assertThat(headers.keySet().stream().map(String::toLowerCase)).doesNotContain("authorization", "x-api-key");
+    String token = headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(InternalTokens.HEADER))
+        .findFirst().orElseThrow().getValue().getFirst();
+    Caller caller = InternalTokens.toCaller(new InternalTokens(SECRET, Duration.ofMinutes(1), Clock.systemUTC()).decoder().decode(token));
+    assertThat(caller.teamName()).isEqualTo("default");
+    JsonNode events = json(call("GET", "/api/v1/audit-events?limit=50", ADMIN_KEY, null));
+    assertThat(events.toString()).doesNotContain("/deployments/");
   }
 
   @Test

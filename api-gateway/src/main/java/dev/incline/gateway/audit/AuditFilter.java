@@ -19,7 +19,12 @@ import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
-/** Records every authenticated mutating call once it has been answered. */
+/**
+ * Records every authenticated mutating call to the API once it has been answered. Traffic to what
+ * workloads serve ({@code /deployments/<id>/...} inference, {@code /notebooks/<id>/...}) is data, not
+ * a change to the platform: it is not audited (a database row per inference would cost more than the
+ * inference), and the deployment's own metrics count it.
+ */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 30)
 class AuditFilter extends OncePerRequestFilter {
@@ -37,7 +42,7 @@ class AuditFilter extends OncePerRequestFilter {
 
   @Override
   protected boolean shouldNotFilter(HttpServletRequest request) {
-    return !MUTATING.contains(request.getMethod());
+    return !MUTATING.contains(request.getMethod()) || !request.getRequestURI().startsWith("/api/");
   }
 
   @Override

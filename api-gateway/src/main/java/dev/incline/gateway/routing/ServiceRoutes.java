@@ -54,6 +54,19 @@ class ServiceRoutes {
         .build();
   }
 
+  /**
+   * Deployments, and inference on them: {@code /deployments/<id>/v2/...} goes to deployment-service,
+   * which checks that the deployment is the caller's team's and routes to one of its replicas.
+   */
+  @Bean
+  RouterFunction<ServerResponse> deploymentServiceRoutes(GatewayProperties properties, InternalTokens tokens) {
+    return route("deployment-service")
+        .route(prefixes("/api/v1/deployments", "/deployments"), http())
+        .before(BeforeFilterFunctions.uri(properties.services().deployments()))
+        .before(request -> withInternalToken(request, tokens))
+        .build();
+  }
+
   static RequestPredicate prefixes(String... prefixes) {
     RequestPredicate any = null;
     for (String p : prefixes) {
