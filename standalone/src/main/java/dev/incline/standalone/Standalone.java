@@ -6,6 +6,7 @@ import dev.incline.embedded.EmbeddedPostgresServer;
 import dev.incline.embedded.EmbeddedS3Server;
 import dev.incline.gateway.GatewayApplication;
 import dev.incline.jobs.JobServiceApplication;
+import dev.incline.deployments.DeploymentServiceApplication;
 import dev.incline.registry.ModelRegistryApplication;
 import dev.incline.storage.StorageServiceApplication;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
@@ -113,9 +115,28 @@ public final class Standalone implements AutoCloseable {
     registry.put("server.port", "0");
     registry.put("server.address", "127.0.0.1");
     registry.put("incline.registry.services.jobs", "http://127.0.0.1:" + jobServicePort);
+    // a version registered from a job marks the job's input dataset versions used there
+    registry.put("incline.registry.services.storage", "http://127.0.0.1:" + storageServicePort);
     ConfigurableApplicationContext registryContext = run(ModelRegistryApplication.application(), registry);
     started.push(registryContext);
     int registryPort = ((WebServerApplicationContext) registryContext).getWebServer().getPort();
+
+    Map<String, Object> deploy = common(postgres, s3, "deployments", internalSecret);
+    deploy.put("server.port", "0");
+    deploy.put("server.address", "127.0.0.1");
+    deploy.put("incline.compute.runtime", settings.runtime());
+    deploy.put("incline.compute.work-root", home.resolve("runs").toString());
+    deploy.put("incline.compute.storage-root", home.resolve("storage").toString());
+    deploy.put("incline.deployments.services.jobs", "http://127.0.0.1:" + jobServicePort);
+    deploy.put("incline.deployments.services.models", "http://127.0.0.1:" + registryPort);
+    deploy.put("incline.deployments.model-cache", home.resolve("models").toString());
+    List<String> modelServer = modelServerCommand(settings);
+    for (int i = 0; i < modelServer.size(); i++) {
+      deploy.put("incline.deployments.model-server.command[" + i + "]", modelServer.get(i));
+    }
+    ConfigurableApplicationContext deployContext = run(DeploymentServiceApplication.application(), deploy);
+    started.push(deployContext);
+    int deploymentsPort = ((WebServerApplicationContext) deployContext).getWebServer().getPort();
 
     Map<String, Object> gateway = common(postgres, s3, "gateway", internalSecret);
     gateway.put("server.port", Integer.toString(settings.port()));
@@ -123,6 +144,7 @@ public final class Standalone implements AutoCloseable {
     gateway.put("incline.gateway.services.jobs", "http://127.0.0.1:" + jobServicePort);
     gateway.put("incline.gateway.services.storage", "http://127.0.0.1:" + storageServicePort);
     gateway.put("incline.gateway.services.models", "http://127.0.0.1:" + registryPort);
+    gateway.put("incline.gateway.services.deployments", "http://127.0.0.1:" + deploymentsPort);
     gateway.put("incline.gateway.bootstrap.key-file", home.resolve("admin-api-key").toString());
     if (settings.bootstrapApiKey() != null) {
       gateway.put("incline.gateway.bootstrap.api-key", settings.bootstrapApiKey());
@@ -131,6 +153,21 @@ public final class Standalone implements AutoCloseable {
     started.push(gatewayContext);
     gatewayPort = ((WebServerApplicationContext) gatewayContext).getWebServer().getPort();
     System.out.printf("Incline started in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+  }
+
+  /**
+   * How process replicas of deployments start the model server: this JVM's java on the model server's
+   * executable jar ({@code INCLINE_MODEL_SERVER_JAR}, else the one {@code ./incline up} builds next to
+   * this checkout). Without it the platform still runs; model deployments then fail with a reason
+   * that says what to set.
+   */
+  static List<String> modelServerCommand(StandaloneSettings settings) {
+    Path jar = settings.modelServerJar();
+    if (jar == null) {
+      return List.of();
+    }
+    String java = ProcessHandle.current().info().command().orElse("java");
+    return List.of(java, "-Xmx512m", "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "--spring.main.banner-mode=off");
   }
 
   private static int freePort() {

@@ -1,6 +1,7 @@
 package dev.incline.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
@@ -47,6 +48,8 @@ class StandaloneIT {
   static String project;
   /** The job that trained the digits model (test 2), for registering its model (test 2b). */
   static String trainedJob;
+  /** The deployment of digits:production (test 4), served again after the restart (test 6). */
+  static String deployment;
 
   @BeforeAll
   static void start() {
@@ -214,6 +217,82 @@ class StandaloneIT {
     assertThat(call("GET", "/api/v1/model-versions/digits:production", other, null).statusCode()).isEqualTo(404);
   }
 
+  /**
+   * The issue's end to end: the model the example job trained, registered from the job and promoted
+   * to production, deployed as {@code digits:production}, answers sklearn's real digits through the
+   * gateway as well as the job said it would: the job's test split (the same rows, rebuilt by
+   * {@code /usr/bin/python3} with the job's seed), scored by the deployment, within 1% of the
+   * accuracy in the job's metrics.json.
+   */
+  @Test
+  @Order(4)
+  void theProductionModelIsDeployedAndAnswersRealDigitsAsAccuratelyAsTheJobReported() throws Exception {
+    assertThat(trainedJob).as("test 2 trained the model").isNotNull();
+    HttpResponse<String> metricsRedirect = call("GET", "/api/v1/jobs/" + trainedJob + "/artifacts/metrics.json", KEY, null);
+    double reported = json.readTree(http.send(HttpRequest.newBuilder(URI.create(metricsRedirect.headers().firstValue("Location")
+        .orElseThrow())).build(), HttpResponse.BodyHandlers.ofString()).body()).get("accuracy").asDouble();
+
+    JsonNode created = ok(call("POST", "/api/v1/deployments", KEY, "{\"projectId\": \"" + project + "\", \"name\": \"digits\","
+        + " \"model\": \"digits:production\", \"machineType\": \"C3\", \"replicas\": {\"min\": 1, \"max\": 2}}"), 201);
+    deployment = created.get("id").asString();
+    assertThat(created.get("modelVersion").get("ref").asString()).isEqualTo("digits:1");
+    awaitDeployment(deployment, "Ready");
+
+    // the job's test split: 360 rows of raw 0..16 pixel values, and their labels
+    Process p = new ProcessBuilder("/usr/bin/python3", "-c", String.join("\n",
+        "import json, numpy as np",
+        "from sklearn.datasets import load_digits",
+        "from sklearn.model_selection import train_test_split",
+        "d = load_digits()",
+        "_, x, _, y = train_test_split(d.data.astype(np.float32), d.target.astype(np.int64), test_size=0.2, random_state=0, stratify=d.target)",
+        "print(json.dumps({'x': x.tolist(), 'y': y.tolist()}))")).redirectErrorStream(true).start();
+    JsonNode split = json.readTree(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    assertThat(p.waitFor()).isZero();
+    int n = split.get("y").size();
+    assertThat(n).isEqualTo(360);
+    String request = "{\"id\": \"e2e\", \"inputs\": [{\"name\": \"input\", \"shape\": [" + n + ", 64], \"datatype\": \"FP32\","
+        + " \"data\": " + split.get("x") + "}]}";
+    JsonNode answer = ok(call("POST", "/deployments/" + deployment + "/v2/models/digits/infer", KEY, request), 200);
+    JsonNode out = answer.get("outputs").get(0);
+    assertThat(out.get("shape").toString()).isEqualTo("[" + n + ",10]");
+    int correct = 0;
+    for (int i = 0; i < n; i++) {
+      int best = 0;
+      for (int j = 1; j < 10; j++) {
+        if (out.get("data").get(i * 10 + j).asDouble() > out.get("data").get(i * 10 + best).asDouble()) {
+          best = j;
+        }
+      }
+      correct += best == split.get("y").get(i).asInt() ? 1 : 0;
+    }
+    double accuracy = correct / (double) n;
+    System.out.printf("deployment digits:production: accuracy %.4f over %d test digits; the job reported %.4f%n", accuracy, n, reported);
+    assertThat(accuracy).as("deployment accuracy vs the job's %.4f", reported).isCloseTo(reported, within(0.01));
+    assertThat(ok(call("GET", "/deployments/" + deployment + "/v2/models/digits", KEY, null), 200).get("inputs").get(0)
+        .get("name").asString()).isEqualTo("input");
+
+    // the team's event stream told the story
+    SseClient events = SseClient.open(http, URI.create(base + "/api/v1/events?after=0"), KEY, null);
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(events.named("status").stream()
+        .map(e -> json.readTree(e.data())).filter(e -> e.get("id").asString().equals(deployment))
+        .map(e -> e.get("status").asString())).containsSubsequence("Pending", "Deploying", "Ready"));
+
+    // another team: the deployment does not exist for it, on the API and on inference
+    String other = ok(call("POST", "/api/v1/teams", KEY, "{\"name\": \"deployment-rivals\"}"), 201).get("apiKey").asString();
+    assertThat(call("GET", "/api/v1/deployments/" + deployment, other, null).statusCode()).isEqualTo(404);
+    assertThat(call("POST", "/deployments/" + deployment + "/v2/models/digits/infer", other, request).statusCode()).isEqualTo(404);
+    assertThat(call("POST", "/deployments/" + deployment + "/v2/models/digits/infer", "ink_wrong", request).statusCode()).isEqualTo(401);
+  }
+
+  static JsonNode awaitDeployment(String id, String status) {
+    JsonNode[] last = new JsonNode[1];
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+      last[0] = ok(call("GET", "/api/v1/deployments/" + id, KEY, null), 200);
+      assertThat(last[0].get("status").asString()).as(last[0].toString()).isEqualTo(status);
+    });
+    return last[0];
+  }
+
   static HttpResponse<String> putFile(String path, byte[] bytes) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + KEY)
         .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
@@ -370,5 +449,13 @@ class StandaloneIT {
     base = "http://127.0.0.1:" + standalone.gatewayPort();
     assertThat(ok(call("GET", "/api/v1/projects/" + project, KEY, null), 200).get("name").asString()).isEqualTo("digits");
     assertThat(ok(call("GET", "/api/v1/jobs?projectId=" + project, KEY, null), 200).get("items").size()).isGreaterThanOrEqualTo(4);
+    // the deployment's replica kept running through the restart and is served again, re-adopted
+    assertThat(deployment).as("test 4 deployed the model").isNotNull();
+    String replica = ok(call("GET", "/api/v1/deployments/" + deployment, KEY, null), 200).get("replicaStatus").get(0).get("id").asString();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(call("GET", "/deployments/" + deployment + "/v2/health/ready", KEY, null).statusCode()).isEqualTo(200));
+    JsonNode after = awaitDeployment(deployment, "Ready");
+    assertThat(after.get("replicaStatus").get(0).get("id").asString()).isEqualTo(replica);
+    ok(call("DELETE", "/api/v1/deployments/" + deployment, KEY, null), 204);
   }
 }
