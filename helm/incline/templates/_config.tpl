@@ -168,6 +168,7 @@ incline:
   registry:
     services:
       jobs: {{ include "incline.url" (dict "root" . "name" "job-service" "service" .Values.jobService) | quote }}
+      storage: {{ include "incline.url" (dict "root" . "name" "storage-service" "service" .Values.storageService) | quote }}
     presign-ttl: {{ $r.presignTtl | quote }}
     max-upload-size: {{ $r.maxUploadSize | quote }}
 {{- end -}}

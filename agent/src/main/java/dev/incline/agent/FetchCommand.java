@@ -1,7 +1,7 @@
 package dev.incline.agent;
 
 import dev.incline.compute.WorkloadSpec.Workspace;
-import dev.incline.compute.workspace.SafeArchive;
+import dev.incline.platform.archive.SafeArchive;
 import dev.incline.compute.workspace.WorkspaceFetcher;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -257,10 +257,12 @@ class ChartTest {
   }
 
   @Test
-  void modelRegistryKnowsJobServiceAndTheObjectStore() {
+  void modelRegistryKnowsJobServiceStorageServiceAndTheObjectStore() {
     for (Chart chart : List.of(defaults, gpu)) {
       Map<String, Object> config = chart.config("model-registry");
       assertThat(Chart.<String>at(config, "incline.registry.services.jobs")).isEqualTo("http://incline-job-service:8081");
+      // versions registered from jobs mark their input dataset versions used in storage-service
+      assertThat(Chart.<String>at(config, "incline.registry.services.storage")).isEqualTo("http://incline-storage-service:8082");
       assertThat(Chart.<Map<String, Object>>at(config, "incline.s3")).containsKeys("region", "bucket", "path-style")
           .isEqualTo(Chart.<Map<String, Object>>at(chart.config("job-service"), "incline.s3"));
       assertThat(Chart.<Map<String, Object>>at(config, "incline.registry")).containsEntry("presign-ttl", "1h")

@@ -147,6 +147,9 @@ class SpringBindingTest {
     for (Binder binder : List.of(registry, gpuRegistry)) {
       RegistryProperties properties = binder.bind("incline.registry", RegistryProperties.class).get();
       assertThat(properties.services().jobs()).isEqualTo(URI.create("http://incline-job-service:8081"));
+      assertThat(properties.services().storage()).isEqualTo(URI.create("http://incline-storage-service:8082"));
+      assertThat(properties.archive().maxEntries()).isEqualTo(10_000);
+      assertThat(properties.archive().maxUnpackedSize()).isEqualTo(DataSize.ofGigabytes(10));
       assertThat(properties.presignTtl()).isEqualTo(Duration.ofHours(1));
       assertThat(properties.maxUploadSize()).isEqualTo(DataSize.ofGigabytes(10));
       assertThat(binder.bind("spring.flyway.schemas", String.class).get()).isEqualTo("registry");

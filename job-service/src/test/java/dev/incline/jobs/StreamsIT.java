@@ -100,4 +100,57 @@ class StreamsIT extends JobServiceTestBase {
     assertThat(mine.getLast()).contains("\"status\":\"Failed\"", "\"exitCode\":2", "\"kind\":\"job\"");
     assertThat(lines).contains("event:status");
   }
+
+  /**
+   * deployment-service and notebook-service record their workloads' changes on the team's stream
+   * through {@code /service/v1/events}: under the calling service's team only, never a user's.
+   */
+  @Test
+  void otherServicesRecordTheirWorkloadsOnTheTeamsStream() throws Exception {
+    Caller service = new Caller(erin.teamId(), erin.teamName(), "service:deployment-service", dev.incline.platform.security.Role.MEMBER, false);
+    String dep = dev.incline.platform.id.PublicId.encode("dep", dev.incline.platform.id.PublicId.newUuid());
+    var recorded = post(service, "/service/v1/events", "{\"kind\":\"deployment\",\"id\":\"" + dep + "\",\"status\":\"Ready\"}");
+    assertThat(recorded.statusCode()).as(recorded.body()).isEqualTo(202);
+    // a user (here: the team's own owner) may not write events, and what is not a workload id is refused by field
+    assertThat(post(erin, "/service/v1/events", "{\"kind\":\"deployment\",\"id\":\"" + dep + "\",\"status\":\"Failed\"}").statusCode())
+        .isEqualTo(403);
+    var bad = post(service, "/service/v1/events", "{\"kind\":\"deployment\",\"id\":\"nope\",\"status\":\"Ready\"}");
+    assertThat(bad.statusCode()).isEqualTo(422);
+    assertThat(bad.body()).contains("\"id\"");
+    assertThat(post(service, "/service/v1/events", "{\"kind\":\"job\",\"id\":\"" + dep + "\",\"status\":\"Ready\"}").statusCode())
+        .isEqualTo(422);
+
+    List<String> mine = readEvents(erin, dep);
+    assertThat(mine).hasSize(1);
+    assertThat(mine.getFirst()).contains("\"kind\":\"deployment\"", "\"status\":\"Ready\"", "\"id\":\"" + dep + "\"");
+    // another team's stream never shows it
+    Caller other = caller("streams-other-" + System.nanoTime());
+    assertThat(readEvents(other, dep)).isEmpty();
+    // machine types with their node labels, for services only
+    var types = get(service, "/service/v1/machine-types");
+    assertThat(types.statusCode()).isEqualTo(200);
+    assertThat(types.body()).contains("nodeSelector", "A100");
+    assertThat(get(erin, "/service/v1/machine-types").statusCode()).isEqualTo(403);
+  }
+
+  /** The lines about {@code id} that the team's stream replays within two seconds (the stream itself never ends). */
+  private List<String> readEvents(Caller caller, String id) throws Exception {
+    var request = request(caller, "/api/v1/events?after=0").header("Accept", "text/event-stream");
+    List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+    HttpResponse<java.io.InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+    Thread reader = Thread.ofVirtual().start(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          lines.add(line);
+        }
+      } catch (java.io.IOException e) {
+        // closed below
+      }
+    });
+    Thread.sleep(2000);
+    response.body().close();
+    reader.join(5000);
+    return lines.stream().filter(l -> l.contains(id)).toList();
+  }
 }

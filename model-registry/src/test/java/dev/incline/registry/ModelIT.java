@@ -185,6 +185,7 @@ class ModelIT extends ModelRegistryTestBase {
     JOBS.computeIfAbsent("team_alice", t -> new ConcurrentHashMap<>()).put(jobId, """
         {"id": "%s", "projectId": "prj_x", "image": "python:3.12", "command": "python train.py",
          "inputs": [{"dataset": "digits-raw", "mountAs": "/data", "versionId": "dsv_abc", "version": "3"}]}""".formatted(jobId));
+    DATASET_VERSIONS.computeIfAbsent("team_alice", t -> ConcurrentHashMap.newKeySet()).add("digits-raw:dsv_abc");
     String artifacts = "teams/team_alice/jobs/" + jobId + "/artifacts/";
     s3.putObject(b -> b.bucket(BUCKET).key(artifacts + "out/model.onnx"), RequestBody.fromBytes(onnx));
     s3.putObject(b -> b.bucket(BUCKET).key(artifacts + "tf/saved_model.pb"), RequestBody.fromBytes(new byte[] {1, 2}));

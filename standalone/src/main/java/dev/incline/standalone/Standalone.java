@@ -39,6 +39,7 @@ public final class Standalone implements AutoCloseable {
   private int gatewayPort;
   private int jobServicePort;
   private int storageServicePort;
+  private int deploymentServicePort;
   private Map<String, Object> jobServiceProperties;
   private ConfigurableApplicationContext jobService;
 
@@ -137,6 +138,7 @@ public final class Standalone implements AutoCloseable {
     ConfigurableApplicationContext deployContext = run(DeploymentServiceApplication.application(), deploy);
     started.push(deployContext);
     int deploymentsPort = ((WebServerApplicationContext) deployContext).getWebServer().getPort();
+    deploymentServicePort = deploymentsPort;
 
     Map<String, Object> gateway = common(postgres, s3, "gateway", internalSecret);
     gateway.put("server.port", Integer.toString(settings.port()));
@@ -258,6 +260,10 @@ public final class Standalone implements AutoCloseable {
 
   public int storageServicePort() {
     return storageServicePort;
+  }
+
+  public int deploymentServicePort() {
+    return deploymentServicePort;
   }
 
   /** Stops job-service and starts it again on the same port, as a crash and restart would. */

@@ -6,7 +6,7 @@ import dev.incline.compute.docker.DockerRuntimeSettings;
 import dev.incline.compute.kubernetes.KubernetesRuntime;
 import dev.incline.compute.process.ProcessRuntime;
 import dev.incline.compute.process.ProcessRuntimeSettings;
-import dev.incline.compute.workspace.SafeArchive;
+import dev.incline.platform.archive.SafeArchive;
 import dev.incline.platform.idempotency.IdempotencyStore;
 import java.time.Clock;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,7 +1,7 @@
 package dev.incline.jobs.workspace;
 
 import dev.incline.platform.s3.BucketLayout;
-import dev.incline.compute.workspace.SafeArchive;
+import dev.incline.platform.archive.SafeArchive;
 import dev.incline.jobs.config.JobsProperties;
 import dev.incline.platform.error.InvalidRequestException;
 import dev.incline.platform.id.PublicId;

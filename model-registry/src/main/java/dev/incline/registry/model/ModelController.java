@@ -1,5 +1,6 @@
 package dev.incline.registry.model;
 
+import dev.incline.platform.archive.SafeArchive;
 import dev.incline.platform.error.InvalidRequestException;
 import dev.incline.platform.paging.PageResponse;
 import dev.incline.platform.security.Caller;
@@ -63,7 +64,8 @@ class ModelController {
   @ResponseStatus(HttpStatus.CREATED)
   VersionView fromJob(Caller caller, @PathVariable String m, @RequestBody VersionRequest request) {
     if (request == null || request.fromJob() == null) {
-      throw new InvalidRequestException("fromJob", "is required in a JSON body; upload a file as application/octet-stream");
+      throw new InvalidRequestException("fromJob", "is required in a JSON body; upload a file as application/octet-stream, "
+          + "or a directory as application/gzip or application/zip");
     }
     return models.fromJob(caller, m, request);
   }
@@ -75,6 +77,20 @@ class ModelController {
       @RequestParam(required = false) String metadata, @RequestParam(required = false) String metrics,
       HttpServletRequest request) throws IOException {
     return models.upload(caller, m, request.getInputStream(), fileName, metadata, metrics);
+  }
+
+  /**
+   * The body is a directory as one archive, streamed: {@code application/gzip} (a .tar.gz or .tgz),
+   * {@code application/zip} or {@code application/x-tar}; its files become the version's files.
+   */
+  @PostMapping(path = "/{m}/versions", consumes = {"application/gzip", "application/x-gzip", "application/zip",
+      "application/x-tar"})
+  @ResponseStatus(HttpStatus.CREATED)
+  VersionView uploadArchive(Caller caller, @PathVariable String m, @RequestParam(required = false) String fileName,
+      @RequestParam(required = false) String metadata, @RequestParam(required = false) String metrics,
+      HttpServletRequest request) throws IOException {
+    SafeArchive.Format format = ModelArchive.format(MediaType.parseMediaType(request.getContentType()));
+    return models.uploadArchive(caller, m, request.getInputStream(), format, fileName, metadata, metrics);
   }
 
   @GetMapping("/{m}/versions")

@@ -1,5 +1,6 @@
 package dev.incline.registry.model;
 
+import dev.incline.platform.archive.SafeArchive;
 import dev.incline.platform.error.ApiExceptions;
 import dev.incline.platform.error.ConflictException;
 import dev.incline.platform.error.InvalidRequestException;
@@ -13,6 +14,7 @@ import dev.incline.platform.s3.ObjectStore;
 import dev.incline.platform.security.Caller;
 import dev.incline.platform.security.Role;
 import dev.incline.registry.config.RegistryProperties;
+import dev.incline.registry.dataset.DatasetUsages;
 import dev.incline.registry.job.JobDirectory;
 import dev.incline.registry.model.Views.AliasesView;
 import dev.incline.registry.model.Views.DatasetInput;
@@ -41,6 +43,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -60,6 +64,7 @@ import tools.jackson.databind.json.JsonMapper;
 @Service
 public class ModelService {
 
+  private static final Logger log = LoggerFactory.getLogger(ModelService.class);
   static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
   static final Pattern ALIAS = Pattern.compile("[a-z][a-z0-9._-]{0,62}");
   static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
@@ -71,6 +76,7 @@ public class ModelService {
   private final Aliases aliases;
   private final ProjectDirectory projects;
   private final JobDirectory jobs;
+  private final DatasetUsages datasets;
   private final ObjectStore store;
   private final S3Client s3;
   private final RegistryProperties properties;
@@ -79,13 +85,14 @@ public class ModelService {
   private final Clock clock;
 
   ModelService(ModelRepository models, VersionRepository versions, Aliases aliases, ProjectDirectory projects,
-      JobDirectory jobs, ObjectStore store, S3Client s3, RegistryProperties properties, TransactionTemplate tx,
-      JsonMapper json, Clock clock) {
+      JobDirectory jobs, DatasetUsages datasets, ObjectStore store, S3Client s3, RegistryProperties properties,
+      TransactionTemplate tx, JsonMapper json, Clock clock) {
     this.models = models;
     this.versions = versions;
     this.aliases = aliases;
     this.projects = projects;
     this.jobs = jobs;
+    this.datasets = datasets;
     this.store = store;
     this.s3 = s3;
     this.properties = properties;
@@ -145,13 +152,22 @@ public class ModelService {
     return view(model(caller, ref));
   }
 
-  /** Deletes a model, its versions, aliases and bytes. */
+  /**
+   * Deletes a model, its versions, aliases and bytes, and releases the dataset versions its versions'
+   * lineage held (storage-service not answering is a 503, and the model stays as it was).
+   */
   @Transactional
   public void delete(Caller caller, String ref) {
     caller.require(Role.ADMIN);
     Model m = model(caller, ref);
+    List<UUID> usingDatasets = versions.findByTeamIdAndModelIdAndLineageIsNotNull(caller.teamId(), m.getId()).stream()
+        .filter(v -> !datasetRefs(json.readValue(v.getLineage(), Lineage.class)).isEmpty())
+        .map(VersionRepository.LineageOnly::getId).toList();
     models.delete(m);
     models.flush();
+    for (UUID version : usingDatasets) {
+      datasets.release(caller, Views.versionId(version)); // before the commit: a failure rolls the delete back
+    }
     store.deletePrefix(prefix(m));
   }
 
@@ -168,15 +184,51 @@ public class ModelService {
       throw new InvalidRequestException("fileName", "must be 1-255 letters, digits, '.', '_' or '-', starting with a letter or digit");
     }
     if (m.getFormat().equals("tensorflow")) {
-      throw new InvalidRequestException("body", "a TensorFlow SavedModel is a directory (with saved_model.pb): register it "
-          + "from a job with {\"fromJob\": {\"jobId\": …, \"path\": <the directory>}}; archive uploads are not supported yet");
+      throw new InvalidRequestException("body", "a TensorFlow SavedModel is a directory (with saved_model.pb): upload it "
+          + "as an archive (Content-Type application/gzip or application/zip), or register it from a job with "
+          + "{\"fromJob\": {\"jobId\": …, \"path\": <the directory>}}");
     }
     Path dir = tempDir();
     try {
-      Local file = receive(body, dir.resolve(name), name);
+      Local file = receive(body, dir.resolve(name), name, "a model file");
       List<Local> files = List.of(file);
       Signature signature = validate(m.getFormat(), files);
-      return register(caller, m.getId(), files, signature, meta, mets, null, (local, key) -> store.put(key, local.file()));
+      return register(caller, m.getId(), PublicId.newUuid(), files, signature, meta, mets, null,
+          (local, key) -> store.put(key, local.file()));
+    } finally {
+      FileSystemUtils.deleteRecursively(dir.toFile());
+    }
+  }
+
+  /**
+   * A directory as one archive, streamed: written to a local temporary file, unpacked there within
+   * the configured bounds ({@link ModelArchive}), validated, then each file stored as its own object.
+   */
+  public VersionView uploadArchive(Caller caller, String ref, InputStream body, SafeArchive.Format format, String fileName,
+      String metadata, String metrics) {
+    caller.require(Role.MEMBER);
+    Model m = model(caller, ref);
+    JsonNode meta = object("metadata", metadata);
+    JsonNode mets = object("metrics", metrics);
+    if (fileName != null && !fileName.isBlank()) {
+      throw new InvalidRequestException("fileName", "names the file of a single-file upload; an archive's files keep their own names");
+    }
+    Path dir = tempDir();
+    try {
+      Path archive = receive(body, dir.resolve("upload"), "upload", "an archive").file();
+      SafeArchive.Limits limits = new SafeArchive.Limits(properties.archive().maxUnpackedSize().toBytes(),
+          properties.archive().maxEntries());
+      List<Local> files = ModelArchive.unpack(archive, format, dir.resolve("files"), limits);
+      Files.delete(archive); // only the unpacked files are needed from here on
+      if (m.getFormat().equals("tensorflow") && files.stream().noneMatch(f -> f.path().equals("saved_model.pb"))) {
+        throw new InvalidRequestException("body", "a TensorFlow SavedModel archive needs saved_model.pb at its root, or in "
+            + "the one top-level directory that holds all its files");
+      }
+      Signature signature = validate(m.getFormat(), files);
+      return register(caller, m.getId(), PublicId.newUuid(), files, signature, meta, mets, null,
+          (local, key) -> store.put(key, local.file()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     } finally {
       FileSystemUtils.deleteRecursively(dir.toFile());
     }
@@ -247,15 +299,34 @@ public class ModelService {
           if (body == null) {
             throw new InvalidRequestException("fromJob.path", "artifact '" + s[1] + "' disappeared while it was read");
           }
-          Local local = receive(body, target, s[1]);
+          Local local = receive(body, target, s[1], "a model file");
           files.add(new Local(local.path(), local.file(), local.size(), local.sha256(), s[0]));
         }
       }
       files.sort(Comparator.comparing(Local::path));
       Signature signature = validate(m.getFormat(), files);
-      return register(caller, m.getId(), files, signature, r.metadata(), r.metrics(), lineage,
-          (local, key) -> s3.copyObject(c -> c.sourceBucket(store.bucket()).sourceKey(local.source())
-              .destinationBucket(store.bucket()).destinationKey(key)));
+      // The input dataset versions are marked used by this version before anything is written: when
+      // storage-service refuses or does not answer, nothing is kept (and nothing was marked).
+      UUID id = PublicId.newUuid();
+      String usedBy = Views.versionId(id);
+      List<String> refs = datasetRefs(lineage);
+      datasets.use(caller, refs, usedBy, "fromJob.jobId");
+      try {
+        return register(caller, m.getId(), id, files, signature, r.metadata(), r.metrics(), lineage,
+            (local, key) -> s3.copyObject(c -> c.sourceBucket(store.bucket()).sourceKey(local.source())
+                .destinationBucket(store.bucket()).destinationKey(key)));
+      } catch (RuntimeException e) {
+        if (!refs.isEmpty()) {
+          try {
+            datasets.release(caller, usedBy);
+          } catch (RuntimeException notReleased) {
+            log.warn("version {} was not registered, but its dataset versions {} stay marked used by it: {}", usedBy, refs,
+                notReleased.getMessage());
+            e.addSuppressed(notReleased);
+          }
+        }
+        throw e;
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
@@ -363,8 +434,8 @@ public class ModelService {
     void write(Local file, String key);
   }
 
-  private VersionView register(Caller caller, UUID modelId, List<Local> files, Signature signature, JsonNode metadata,
-      JsonNode metrics, Lineage lineage, Writer writer) {
+  private VersionView register(Caller caller, UUID modelId, UUID id, List<Local> files, Signature signature,
+      JsonNode metadata, JsonNode metrics, Lineage lineage, Writer writer) {
     String sha256 = files.size() == 1 ? files.getFirst().sha256() : manifestHash(files);
     long size = files.stream().mapToLong(Local::size).sum();
     String fileJson = json.writeValueAsString(files.stream().map(f -> new FileEntry(f.path(), f.size(), f.sha256())).toList());
@@ -379,7 +450,7 @@ public class ModelService {
           writer.write(f, key);
           written.add(key);
         }
-        ModelVersion v = new ModelVersion(PublicId.newUuid(), m, number, sha256, size, fileJson,
+        ModelVersion v = new ModelVersion(id, m, number, sha256, size, fileJson,
             signature == null ? null : json.writeValueAsString(signature), jsonOrNull(metadata), jsonOrNull(metrics),
             lineage == null ? null : json.writeValueAsString(lineage), caller.userId(), clock.instant());
         versions.save(v);
@@ -403,8 +474,15 @@ public class ModelService {
     switch (format) {
       case "onnx" -> {
         List<Local> onnx = files.size() == 1 ? files : files.stream().filter(f -> f.path().endsWith(".onnx")).toList();
-        if (onnx.size() != 1) {
-          throw new InvalidRequestException("file", "an ONNX version needs exactly one .onnx file; found " + onnx.size());
+        if (onnx.size() > 1) { // several: model.onnx at the root is the model, the others are its parts or extras
+          onnx = onnx.stream().filter(f -> f.path().equals("model.onnx")).toList();
+          if (onnx.isEmpty()) {
+            throw new InvalidRequestException("file", "an ONNX version needs one .onnx file, or model.onnx at its root; found "
+                + files.stream().filter(f -> f.path().endsWith(".onnx")).count() + " .onnx files and no model.onnx");
+          }
+        }
+        if (onnx.isEmpty()) {
+          throw new InvalidRequestException("file", "an ONNX version needs a .onnx file; found none");
         }
         try {
           return OnnxInspector.inspect(onnx.getFirst().file(), onnx.getFirst().path());
@@ -424,7 +502,8 @@ public class ModelService {
     }
   }
 
-  private Local receive(InputStream body, Path target, String path) {
+  /** Streams {@code body} to {@code target}, hashing it; {@code what} names it in errors ("a model file"). */
+  private Local receive(InputStream body, Path target, String path, String what) {
     long max = properties.maxUploadSize().toBytes();
     MessageDigest digest = sha256();
     long size = 0;
@@ -434,7 +513,7 @@ public class ModelService {
       while ((n = in.read(buffer)) >= 0) {
         size += n;
         if (size > max) {
-          throw ApiExceptions.payloadTooLarge("a model file may be at most " + properties.maxUploadSize());
+          throw ApiExceptions.payloadTooLarge(what + " may be at most " + properties.maxUploadSize());
         }
         out.write(buffer, 0, n);
       }
@@ -442,9 +521,40 @@ public class ModelService {
       throw new UncheckedIOException(e);
     }
     if (size == 0) {
-      throw new InvalidRequestException("body", "is empty: send the model file as the request body");
+      throw new InvalidRequestException("body", "is empty: send " + what + " as the request body");
     }
     return new Local(path, target, size, java.util.HexFormat.of().formatHex(digest.digest()), null);
+  }
+
+  /**
+   * The dataset versions a lineage names, as storage-service references that pin the exact version:
+   * {@code <dataset name>:<version id>} ({@code version} is {@code name:number}, {@code dataset} the
+   * reference the job was given).
+   */
+  static List<String> datasetRefs(Lineage lineage) {
+    if (lineage == null || lineage.datasetVersions() == null) {
+      return List.of();
+    }
+    List<String> refs = new ArrayList<>();
+    for (DatasetInput in : lineage.datasetVersions()) {
+      String named = in.version() != null && in.version().contains(":") ? in.version() : in.dataset();
+      if (named == null || named.isBlank()) {
+        continue;
+      }
+      String dataset = named.contains(":") ? named.substring(0, named.lastIndexOf(':')) : named;
+      String ref;
+      if (in.versionId() != null && !in.versionId().isBlank()) {
+        ref = dataset + ":" + in.versionId();
+      } else if (in.version() != null && !in.version().isBlank()) {
+        ref = in.version().contains(":") ? in.version() : dataset + ":" + in.version();
+      } else {
+        ref = named;
+      }
+      if (!refs.contains(ref)) {
+        refs.add(ref);
+      }
+    }
+    return refs;
   }
 
   private static String manifestHash(List<Local> files) {

@@ -13,6 +13,15 @@ interface VersionRepository extends JpaRepository<ModelVersion, UUID> {
 
   Optional<ModelVersion> findByTeamIdAndModelIdAndNumber(String teamId, UUID modelId, int number);
 
+  /** A version's id and lineage, without its file list (which may be long). */
+  interface LineageOnly {
+    UUID getId();
+
+    String getLineage();
+  }
+
+  List<LineageOnly> findByTeamIdAndModelIdAndLineageIsNotNull(String teamId, UUID modelId);
+
   List<ModelVersion> findByTeamIdAndModelIdAndNumberLessThanOrderByNumberDesc(String teamId, UUID modelId, int before,
       Limit limit);
 }

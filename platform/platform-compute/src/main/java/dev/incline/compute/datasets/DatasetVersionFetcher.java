@@ -26,12 +26,14 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
- * Puts one dataset version into a cache directory, {@code <cache>/<versionId>/}: each file downloaded
- * by its presigned URL and checked against its SHA-256, the tree made read-only (files 0444,
- * directories 0555), then renamed into place. A version is immutable, so a complete directory never
- * goes stale and is never fetched again; a crash or a concurrent fetcher leaves at most a
- * {@code .partial-*} directory, never a half version under the real name. Used by job-service for the
- * local runtimes and by the agent on the team's volume in Kubernetes.
+ * Puts one immutable set of files (a dataset version, a model version) into a directory: each file
+ * downloaded by its presigned URL and checked against its SHA-256, the tree made read-only (files
+ * 0444, directories 0555), then renamed into place. The set is immutable, so a complete directory
+ * never goes stale and is never fetched again; a crash or a concurrent fetcher leaves at most a
+ * {@code .partial-*} directory beside it, never a half set under the real name. Used by job-service
+ * for the local runtimes, by the agent for dataset versions on the team's volume in Kubernetes
+ * ({@link #fetch}, {@code <cache>/<versionId>/}), and by the agent for a deployment's model version
+ * ({@link #fetchInto}).
  */
 public final class DatasetVersionFetcher {
 
@@ -44,16 +46,29 @@ public final class DatasetVersionFetcher {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
       .followRedirects(HttpClient.Redirect.NEVER).build();
 
+  /** The version into {@code <cache>/<versionId>/}, unless it is there already. */
   public Result fetch(Path cache, String versionId, List<File> files) throws IOException {
     if (!versionId.matches("[A-Za-z0-9_-]{1,100}")) {
       throw new IOException("not a version id: " + versionId);
     }
-    Path dir = cache.resolve(versionId);
+    return fetchInto(cache.resolve(versionId), files);
+  }
+
+  /**
+   * The files into {@code dir} (made with its parent's {@code .partial-<name>-*} sibling, then renamed),
+   * unless {@code dir} is there already: a directory under that name is always complete.
+   */
+  public Result fetchInto(Path dir, List<File> files) throws IOException {
+    Path absolute = dir.toAbsolutePath().normalize();
+    if (absolute.getParent() == null || absolute.getFileName() == null) {
+      throw new IOException("not a directory to fetch into: " + dir);
+    }
     if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       return new Result(dir, false, 0, 0);
     }
-    Files.createDirectories(cache);
-    Path partial = cache.resolve(".partial-" + versionId + "-" + UUID.randomUUID());
+    Path parent = absolute.getParent();
+    Files.createDirectories(parent);
+    Path partial = parent.resolve(".partial-" + absolute.getFileName() + "-" + UUID.randomUUID());
     long bytes = 0;
     try {
       Files.createDirectories(partial);
@@ -82,7 +97,7 @@ public final class DatasetVersionFetcher {
     // paths were normalised by storage-service; checked again because they become file names here
     Path target = into.resolve(f.path()).normalize();
     if (f.path().startsWith("/") || !target.startsWith(into) || target.equals(into)) {
-      throw new IOException("refusing a dataset file outside its version: " + f.path());
+      throw new IOException("refusing a file outside its version: " + f.path());
     }
     Files.createDirectories(target.getParent());
     HttpResponse<InputStream> r;

@@ -1,6 +1,6 @@
 package dev.incline.compute.docker;
 
-import dev.incline.compute.workspace.SafeArchive;
+import dev.incline.platform.archive.SafeArchive;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Objects;

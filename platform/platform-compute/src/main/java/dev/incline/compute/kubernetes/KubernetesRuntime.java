@@ -9,8 +9,6 @@ import dev.incline.compute.WorkloadSpec;
 import dev.incline.compute.WorkloadStatus;
 import dev.incline.compute.logs.StampedPosition;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -22,8 +20,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Loggable;
 import io.fabric8.kubernetes.client.dsl.LogWatch;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,14 +67,11 @@ public final class KubernetesRuntime implements WorkloadRuntime, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(KubernetesRuntime.class);
   private static final String BY_ID = "incline-id";
-  private static final PatchContext MERGE = PatchContext.of(PatchType.JSON_MERGE);
-  private static final ResourceDefinitionContext LOCAL_QUEUES = new ResourceDefinitionContext.Builder()
-      .withGroup("kueue.x-k8s.io").withVersion("v1beta1").withKind(LocalQueueManifest.KIND)
-      .withPlural("localqueues").withNamespaced(true).build();
+  private static final PatchContext MERGE = TeamNamespaces.MERGE;
 
   private final KubernetesClient client;
   private final KubernetesRuntimeSettings settings;
-  private final Set<String> readyTeams = ConcurrentHashMap.newKeySet();
+  private final TeamNamespaces teams;
   private final Map<String, Informers> informers = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -86,6 +79,7 @@ public final class KubernetesRuntime implements WorkloadRuntime, AutoCloseable {
   public KubernetesRuntime(KubernetesClient client, KubernetesRuntimeSettings settings) {
     this.client = client;
     this.settings = settings;
+    this.teams = new TeamNamespaces(client, settings);
   }
 
   private record Informers(SharedIndexInformer<Job> jobs, SharedIndexInformer<Pod> pods) {
@@ -134,7 +128,7 @@ public final class KubernetesRuntime implements WorkloadRuntime, AutoCloseable {
         throw e;
       }
       // The namespace was deleted behind this process's back: make the team's objects again, once.
-      readyTeams.remove(ref.team());
+      teams.forget(ref.team());
       ensureTeam(ref.team());
       created = createJob(ref, secret, service, job);
     }
@@ -158,9 +152,9 @@ public final class KubernetesRuntime implements WorkloadRuntime, AutoCloseable {
 
   /** The Secret and Service first, so that the pod finds them; the Job last. Null when the Job exists. */
   private Job createJob(WorkloadRef ref, Secret secret, Service service, Job job) {
-    converge(secret, true);
+    teams.converge(secret, true);
     if (service != null) {
-      converge(service, true);
+      teams.converge(service, true);
     }
     try {
       return client.resource(job).create();
@@ -177,92 +171,10 @@ public final class KubernetesRuntime implements WorkloadRuntime, AutoCloseable {
     }
   }
 
-  /** The team's namespace and what every team namespace has, converged once per team per process. */
+  /** The team's namespace and what every team namespace has ({@link TeamNamespaces}), and its informers. */
   void ensureTeam(String team) {
-    if (readyTeams.contains(team)) {
-      return;
-    }
-    Namespace desired = NamespaceManifest.namespace(settings, team);
-    String ns = desired.getMetadata().getName();
-    Namespace existing = client.namespaces().withName(ns).get();
-    if (existing != null) {
-      checkTeam(existing, team);
-    }
-    converge(desired, true);
-    // The RoleBinding first: in a new namespace it is what lets the control plane create the rest.
-    converge(RoleBindingManifest.controller(settings, team), true);
-    whileBindingPropagates(() -> converge(ResourceQuotaManifest.quota(settings, team), true));
-    converge(NetworkPolicyManifest.isolation(settings, team), true);
-    // Only created, never patched: a claim's spec is immutable but for growing, which is an admin's call.
-    converge(StorageManifest.teamStorage(settings, team), false);
-    if (settings.kueue().enabled()) {
-      var queue = LocalQueueManifest.localQueue(settings, team);
-      var queues = client.genericKubernetesResources(LOCAL_QUEUES).inNamespace(ns);
-      try {
-        queues.resource(queue).create();
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 409) {
-          throw e;
-        }
-        queues.withName(queue.getMetadata().getName()).patch(MERGE, queue);
-      }
-    }
-    informers(ns);
-    readyTeams.add(team);
-    log.info("team {} is ready in namespace {}", team, ns);
-  }
-
-  /**
-   * Runs the first call that needs the RoleBinding just made, retrying "forbidden" for a few seconds:
-   * the API server's authorizer may not see a new binding at once, and a team's first job must not
-   * fail for that.
-   */
-  private void whileBindingPropagates(Runnable call) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        call.run();
-        return;
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 403 || attempt >= 10) {
-          throw e;
-        }
-        try {
-          Thread.sleep(100L * attempt);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw e;
-        }
-      }
-    }
-  }
-
-  private void checkTeam(Namespace namespace, String team) {
-    Map<String, String> labels = namespace.getMetadata().getLabels();
-    String owner = labels == null ? null : labels.get(KubernetesResources.LABEL_TEAM);
-    if (owner != null && !owner.equals(team)) {
-      throw new IllegalStateException("namespace " + namespace.getMetadata().getName() + " belongs to team " + owner
-          + ", not to " + team + "; Incline never touches it");
-    }
-  }
-
-  /** What one converge call did. */
-  enum Converged { CREATED, PATCHED, UNCHANGED }
-
-  /** Creates the object, or on "already exists" merge-patches it (or leaves it when {@code patch} is false). */
-  <T extends HasMetadata> Converged converge(T desired, boolean patch) {
-    try {
-      client.resource(desired).create();
-      return Converged.CREATED;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 409) {
-        throw e;
-      }
-    }
-    if (!patch) {
-      return Converged.UNCHANGED;
-    }
-    client.resource(desired).patch(MERGE, desired);
-    return Converged.PATCHED;
+    teams.ensure(team);
+    informers(KubernetesResources.namespace(settings, team));
   }
 
   private static IllegalStateException nameTaken(WorkloadRef ref, String ns, String name) {
@@ -418,15 +330,9 @@ public final class KubernetesRuntime implements WorkloadRuntime, AutoCloseable {
   @Override
   public List<WorkloadRef> list() {
     Set<WorkloadRef> refs = new LinkedHashSet<>();
-    List<Namespace> namespaces = client.namespaces()
-        .withLabel(KubernetesResources.LABEL_MANAGED_BY, KubernetesResources.MANAGED_BY).list().getItems();
-    for (Namespace namespace : namespaces) {
-      String ns = namespace.getMetadata().getName();
-      Map<String, String> nsLabels = namespace.getMetadata().getLabels();
-      String team = nsLabels == null ? null : nsLabels.get(KubernetesResources.LABEL_TEAM);
-      if (team == null || !ns.startsWith(settings.namespacePrefix())) {
-        continue;
-      }
+    for (Map.Entry<String, String> namespace : teams.list().entrySet()) {
+      String ns = namespace.getKey();
+      String team = namespace.getValue();
       informers(ns);
       List<Job> jobs = client.batch().v1().jobs().inNamespace(ns)
           .withLabel(KubernetesResources.LABEL_MANAGED_BY, KubernetesResources.MANAGED_BY).list().getItems();

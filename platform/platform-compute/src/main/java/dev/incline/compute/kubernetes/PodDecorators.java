@@ -7,15 +7,10 @@ import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.ResourceRequirements;
-import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
-import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /** The decorators that make a workload's pod, in the order {@link JobManifest} applies them. */
 final class PodDecorators {
@@ -26,12 +21,6 @@ final class PodDecorators {
   static final String DATASETS_VOLUME = "datasets";
   static final String SHM_VOLUME = "dshm";
   static final String TOKEN_VOLUME = "agent-token";
-
-  /** The agent copies files and nothing else: a small, fixed share, counted against the team's quota. */
-  static final ResourceRequirements AGENT_RESOURCES = new ResourceRequirementsBuilder()
-      .withRequests(new java.util.TreeMap<>(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("128Mi"))))
-      .withLimits(new java.util.TreeMap<>(Map.of("cpu", new Quantity("500m"), "memory", new Quantity("256Mi"))))
-      .build();
 
   private PodDecorators() {}
 
@@ -77,48 +66,17 @@ final class PodDecorators {
   /** Half the machine's memory, at most 16 GiB; 1 GiB when the machine type sets none (as the docker runtime). */
   static String shmSize(WorkloadSpec.Resources res) {
     long bytes = res.memoryBytes() > 0 ? Math.min(res.memoryBytes() / 2, 16L << 30) : 1L << 30;
-    return memory(bytes);
+    return PodResources.memory(bytes);
   }
 
-  /**
-   * Requests equal to limits: the workload gets what its machine type promises (Guaranteed QoS)
-   * and the team's quota counts exactly that.
-   */
+  /** CPU and memory, requested and limited alike (see {@link PodResources#requests}). */
   static void resources(PodDecorator.Pod p) {
-    WorkloadSpec.Resources res = p.spec().resources();
-    Map<String, Quantity> amounts = new LinkedHashMap<>();
-    if (res.cpu() > 0) {
-      amounts.put("cpu", new Quantity(cpu(res.cpu())));
-    }
-    if (res.memoryBytes() > 0) {
-      amounts.put("memory", new Quantity(memory(res.memoryBytes())));
-    }
-    if (!amounts.isEmpty()) {
-      p.main().withNewResources().withRequests(new LinkedHashMap<>(amounts)).withLimits(amounts).endResources();
-    }
+    PodResources.requests(p.spec().resources(), p.main());
   }
 
-  /** GPUs: the extended resource, the node selector on the GPU product, and the GPU nodes' taint tolerated. */
+  /** GPUs, their nodes and their taint (see {@link PodResources#gpu}). */
   static void gpu(PodDecorator.Pod p) {
-    WorkloadSpec.Resources res = p.spec().resources();
-    if (!res.nodeSelector().isEmpty()) {
-      p.pod().withNodeSelector(new java.util.TreeMap<>(res.nodeSelector()));
-    }
-    if (res.gpuCount() <= 0) {
-      return;
-    }
-    Quantity gpus = new Quantity(Integer.toString(res.gpuCount()));
-    ResourceRequirementsBuilder resources = p.main().hasResources()
-        ? new ResourceRequirementsBuilder(p.main().buildResources()) : new ResourceRequirementsBuilder();
-    p.main().withResources(resources
-        .addToRequests(p.settings().gpuResource(), gpus)
-        .addToLimits(p.settings().gpuResource(), gpus)
-        .build());
-    p.pod().addToTolerations(new TolerationBuilder()
-        .withKey(p.settings().gpuTaintKey())
-        .withOperator("Exists")
-        .withEffect("NoSchedule")
-        .build());
+    PodResources.gpu(p.settings(), p.spec().resources(), p.pod(), p.main());
   }
 
   /** Every variable of {@link WorkloadEnvironment}; secret ones only as references to the workload's Secret. */
@@ -163,7 +121,7 @@ final class PodDecorators {
         .withName(KubernetesResources.WORKSPACE_CONTAINER)
         .withImage(p.settings().agentImage())
         .withArgs(args)
-        .withResources(AGENT_RESOURCES)
+        .withResources(PodResources.agent())
         .withVolumeMounts(mount(WORKSPACE_VOLUME, paths().workspace(), false))
         .build());
   }
@@ -193,7 +151,7 @@ final class PodDecorators {
             "--job", jobId(spec),
             "--token-file", KubernetesResources.TOKEN_DIR + "/" + KubernetesResources.TOKEN_KEY,
             "--cache", cache)
-        .withResources(AGENT_RESOURCES)
+        .withResources(PodResources.agent())
         .withVolumeMounts(
             mount(STORAGE_VOLUME, paths().storage(), false),
             mount(TOKEN_VOLUME, KubernetesResources.TOKEN_DIR, true))
@@ -256,7 +214,7 @@ final class PodDecorators {
         .withImage(p.settings().agentImage())
         .withRestartPolicy("Always")
         .withArgs(args)
-        .withResources(AGENT_RESOURCES)
+        .withResources(PodResources.agent())
         .withVolumeMounts(
             mount(ARTIFACTS_VOLUME, paths().artifacts(), false),
             mount(TOKEN_VOLUME, KubernetesResources.TOKEN_DIR, true));
@@ -275,26 +233,5 @@ final class PodDecorators {
 
   private static io.fabric8.kubernetes.api.model.VolumeMount mount(String volume, String path, boolean readOnly) {
     return new VolumeMountBuilder().withName(volume).withMountPath(path).withReadOnly(readOnly ? true : null).build();
-  }
-
-  /** Whole cores as "4", fractions in millicores. */
-  static String cpu(double cores) {
-    long millis = Math.round(cores * 1000);
-    return millis % 1000 == 0 ? Long.toString(millis / 1000) : millis + "m";
-  }
-
-  /** Binary units when they fit exactly ("30Gi"), bytes otherwise. */
-  static String memory(long bytes) {
-    String[] units = {"Ki", "Mi", "Gi", "Ti"};
-    String out = Long.toString(bytes);
-    long v = bytes;
-    for (String unit : units) {
-      if (v % 1024 != 0 || v == 0) {
-        break;
-      }
-      v /= 1024;
-      out = v + unit;
-    }
-    return out;
   }
 }

@@ -1,6 +1,6 @@
 package dev.incline.compute.process;
 
-import dev.incline.compute.workspace.SafeArchive;
+import dev.incline.platform.archive.SafeArchive;
 import java.nio.file.Path;
 
 /**

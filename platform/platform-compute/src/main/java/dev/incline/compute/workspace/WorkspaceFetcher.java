@@ -1,6 +1,7 @@
 package dev.incline.compute.workspace;
 
 import dev.incline.compute.WorkloadSpec.Workspace;
+import dev.incline.platform.archive.SafeArchive;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

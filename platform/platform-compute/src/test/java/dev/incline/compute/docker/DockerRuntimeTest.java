@@ -17,7 +17,7 @@ import dev.incline.compute.WorkloadRuntime;
 import dev.incline.compute.WorkloadRuntimeContract;
 import dev.incline.compute.WorkloadSpec;
 import dev.incline.compute.WorkloadStatus;
-import dev.incline.compute.workspace.SafeArchive;
+import dev.incline.platform.archive.SafeArchive;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;

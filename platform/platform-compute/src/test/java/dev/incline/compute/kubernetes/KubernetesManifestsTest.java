@@ -194,11 +194,11 @@ class KubernetesManifestsTest {
 
   @Test
   void quantitiesAreWrittenAsPeopleWriteThem() {
-    assertThat(PodDecorators.cpu(0.5)).isEqualTo("500m");
-    assertThat(PodDecorators.cpu(8)).isEqualTo("8");
-    assertThat(PodDecorators.memory(30L << 30)).isEqualTo("30Gi");
-    assertThat(PodDecorators.memory(1536L << 20)).isEqualTo("1536Mi");
-    assertThat(PodDecorators.memory(1000)).isEqualTo("1000");
+    assertThat(PodResources.cpu(0.5)).isEqualTo("500m");
+    assertThat(PodResources.cpu(8)).isEqualTo("8");
+    assertThat(PodResources.memory(30L << 30)).isEqualTo("30Gi");
+    assertThat(PodResources.memory(1536L << 20)).isEqualTo("1536Mi");
+    assertThat(PodResources.memory(1000)).isEqualTo("1000");
   }
 
   private static Container main(PodSpec pod) {

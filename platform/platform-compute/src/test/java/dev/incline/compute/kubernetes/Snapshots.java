@@ -12,20 +12,20 @@ import java.nio.file.Path;
 /**
  * YAML snapshots of generated manifests under {@code src/test/resources/.../kubernetes/snapshots/}.
  * A change to a manifest shows up as a diff in review. After an intended change, regenerate them:
- * {@code ./mvnw -pl platform/platform-compute test -Dtest='KubernetesManifestsTest' -Dsnapshots.update=true}.
+ * {@code ./mvnw -pl platform/platform-compute test -Dtest='KubernetesManifestsTest,ServingManifestsTest' -Dsnapshots.update=true}.
  */
-final class Snapshots {
+public final class Snapshots {
 
   static final Path DIR = Path.of("src/test/resources/dev/incline/compute/kubernetes/snapshots");
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
   private Snapshots() {}
 
-  static String yaml(Object manifest) {
+  public static String yaml(Object manifest) {
     return SERIALIZATION.asYaml(manifest);
   }
 
-  static void assertMatches(String name, Object manifest) {
+  public static void assertMatches(String name, Object manifest) {
     String actual = yaml(manifest);
     Path file = DIR.resolve(name + ".yaml");
     try {

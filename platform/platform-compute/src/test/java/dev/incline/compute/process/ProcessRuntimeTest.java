@@ -8,7 +8,7 @@ import dev.incline.compute.WorkloadRef;
 import dev.incline.compute.WorkloadRuntime;
 import dev.incline.compute.WorkloadRuntimeContract;
 import dev.incline.compute.WorkloadSpec;
-import dev.incline.compute.workspace.SafeArchive;
+import dev.incline.platform.archive.SafeArchive;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.incline.compute.workspace;
+package dev.incline.platform.archive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -354,6 +354,23 @@ class SafeArchiveTest {
     SafeArchive.Limits oneMegabyte = new SafeArchive.Limits(1024 * 1024, 1000);
     assertThatThrownBy(() -> SafeArchive.extract(zip, target(), oneMegabyte))
         .isInstanceOf(SafeArchive.RejectedException.class).hasMessageContaining("more than");
+    assertThat(bytesUnder(target())).isLessThanOrEqualTo(1024 * 1024);
+  }
+
+  @Test
+  void countsHardLinkCopiesAgainstTheSizeLimit() throws Exception {
+    // each hard link is unpacked as a copy: 20 links to a 100 KiB file are 2 MiB on disk
+    Path tgz;
+    try (Tar t = new Tar("hardbomb.tar.gz")) {
+      t.zeros("big.bin", 100 * 1024);
+      for (int i = 0; i < 20; i++) {
+        t.hardlink("copy" + i, "big.bin");
+      }
+      tgz = t.file;
+    }
+    SafeArchive.Limits oneMegabyte = new SafeArchive.Limits(1024 * 1024, 1000);
+    assertThatThrownBy(() -> SafeArchive.extract(tgz, target(), oneMegabyte))
+        .isInstanceOf(SafeArchive.RejectedException.class).hasMessageContaining("more than 1048576 bytes");
     assertThat(bytesUnder(target())).isLessThanOrEqualTo(1024 * 1024);
   }
 

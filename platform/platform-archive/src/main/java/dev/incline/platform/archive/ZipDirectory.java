@@ -1,4 +1,4 @@
-package dev.incline.compute.workspace;
+package dev.incline.platform.archive;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package dev.incline.compute.workspace;
+package dev.incline.platform.archive;
 
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
@@ -128,7 +128,7 @@ public final class SafeArchive {
         continue;
       }
       if (entry instanceof TarArchiveEntry tar && (tar.isSymbolicLink() || tar.isLink())) {
-        link(root, dest, tar);
+        written += link(root, dest, tar, limits.maxBytes() - written, limits);
         continue;
       }
       if (entry instanceof ZipArchiveEntry zip && zip.isUnixSymlink()) {
@@ -177,7 +177,11 @@ public final class SafeArchive {
     return dest.equals(root) ? null : dest;
   }
 
-  private static void link(Path root, Path dest, TarArchiveEntry tar) throws IOException {
+  /**
+   * Makes a link entry; returns the bytes it wrote. A hard link is a copy, so it counts against the
+   * size bound like any file: a thousand hard links to one large entry are a bomb too.
+   */
+  private static long link(Path root, Path dest, TarArchiveEntry tar, long budget, Limits limits) throws IOException {
     String target = tar.getLinkName();
     ensureNoLinkOnPath(root, dest.getParent(), tar.getName());
     if (tar.isLink()) {
@@ -189,14 +193,19 @@ public final class SafeArchive {
       if (existing == null || !Files.isRegularFile(existing, LinkOption.NOFOLLOW_LINKS)) {
         throw new RejectedException("entry '" + tar.getName() + "' is a hard link to a missing file");
       }
+      long size = Files.size(existing);
+      if (size > budget) {
+        throw new RejectedException("archive unpacks to more than " + limits.maxBytes() + " bytes");
+      }
       Files.createDirectories(dest.getParent());
       Files.copy(existing, dest, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      return;
+      return size;
     }
     checkSymlinkTarget(root, dest, tar.getName(), target);
     Files.createDirectories(dest.getParent());
     Files.deleteIfExists(dest);
     Files.createSymbolicLink(dest, java.nio.file.Paths.get(target));
+    return 0;
   }
 
   /**
