@@ -11,39 +11,13 @@ in Spring's bracket notation so that they bind unchanged.
 
 {{- define "incline.config.jobService.base" -}}
 {{- $fullname := include "incline.fullname" . -}}
-{{- $k := .Values.kubernetes -}}
 spring:
   {{- include "incline.datasource" (dict "root" . "schema" "jobs") | nindent 2 }}
 incline:
   s3:
     {{- include "incline.config.s3" . | nindent 4 }}
   compute:
-    runtime: kubernetes
-    kubernetes:
-      namespace-prefix: {{ $k.namespacePrefix | quote }}
-      agent-image: {{ include "incline.image" (dict "root" . "repository" .Values.agent.image.repository) | quote }}
-      workload-cluster-role: {{ .Values.rbac.workloadClusterRole | quote }}
-      controller-service-account: {{ include "incline.serviceAccountName" . | quote }}
-      controller-namespace: {{ .Release.Namespace | quote }}
-      ttl-seconds-after-finished: {{ $k.ttlSecondsAfterFinished }}
-      gpu-resource: {{ $k.gpuResource | quote }}
-      gpu-taint-key: {{ $k.gpuTaintKey | quote }}
-      storage-class: {{ $k.storageClass | quote }}
-      storage-size: {{ $k.storageSize | quote }}
-      kueue:
-        enabled: {{ $k.kueue.enabled }}
-        queue-name: {{ $k.kueue.queueName | quote }}
-        cluster-queue: {{ $k.kueue.clusterQueue | quote }}
-      quota:
-        default:
-          {{- include "incline.config.quota" .Values.quotas.default | nindent 10 }}
-        {{- with .Values.quotas.teams }}
-        teams:
-          {{- range $team, $quota := . }}
-          {{ printf "[%s]" $team | quote }}:
-            {{- include "incline.config.quota" $quota | nindent 12 }}
-          {{- end }}
-        {{- end }}
+    {{- include "incline.config.compute" . | nindent 4 }}
   jobs:
     agent-url: {{ printf "http://%s-job-service.%s.svc:%v" $fullname .Release.Namespace .Values.jobService.port | quote }}
     storage-url: {{ include "incline.url" (dict "root" . "name" "storage-service" "service" .Values.storageService) | quote }}
@@ -64,6 +38,42 @@ incline:
         {{- range $label, $value := . }}
         {{ printf "[%s]" $label | quote }}: {{ $value | quote }}
         {{- end }}
+      {{- end }}
+    {{- end }}
+{{- end -}}
+
+{{/*
+incline.compute.* of the services that act on the cluster, job-service and deployment-service: the
+kubernetes runtime, with the same team namespaces, quotas, workload role and ServiceAccount for both,
+so that each converges a team's namespace (its quota, NetworkPolicy, RoleBinding incline-controller)
+to the same objects and neither undoes what the other wrote.
+*/}}
+{{- define "incline.config.compute" -}}
+{{- $k := .Values.kubernetes -}}
+runtime: kubernetes
+kubernetes:
+  namespace-prefix: {{ $k.namespacePrefix | quote }}
+  agent-image: {{ include "incline.image" (dict "root" . "repository" .Values.agent.image.repository) | quote }}
+  workload-cluster-role: {{ .Values.rbac.workloadClusterRole | quote }}
+  controller-service-account: {{ include "incline.serviceAccountName" . | quote }}
+  controller-namespace: {{ .Release.Namespace | quote }}
+  ttl-seconds-after-finished: {{ $k.ttlSecondsAfterFinished }}
+  gpu-resource: {{ $k.gpuResource | quote }}
+  gpu-taint-key: {{ $k.gpuTaintKey | quote }}
+  storage-class: {{ $k.storageClass | quote }}
+  storage-size: {{ $k.storageSize | quote }}
+  kueue:
+    enabled: {{ $k.kueue.enabled }}
+    queue-name: {{ $k.kueue.queueName | quote }}
+    cluster-queue: {{ $k.kueue.clusterQueue | quote }}
+  quota:
+    default:
+      {{- include "incline.config.quota" .Values.quotas.default | nindent 6 }}
+    {{- with .Values.quotas.teams }}
+    teams:
+      {{- range $team, $quota := . }}
+      {{ printf "[%s]" $team | quote }}:
+        {{- include "incline.config.quota" $quota | nindent 8 }}
       {{- end }}
     {{- end }}
 {{- end -}}
@@ -106,6 +116,7 @@ incline:
       jobs: {{ include "incline.url" (dict "root" . "name" "job-service" "service" .Values.jobService) | quote }}
       storage: {{ include "incline.url" (dict "root" . "name" "storage-service" "service" .Values.storageService) | quote }}
       models: {{ include "incline.url" (dict "root" . "name" "model-registry" "service" .Values.modelRegistry) | quote }}
+      deployments: {{ include "incline.url" (dict "root" . "name" "deployment-service" "service" .Values.deploymentService) | quote }}
     rate-limit:
       requests-per-second: {{ .Values.apiGateway.rateLimit.requestsPerSecond }}
       burst: {{ .Values.apiGateway.rateLimit.burst }}
@@ -171,4 +182,38 @@ incline:
       storage: {{ include "incline.url" (dict "root" . "name" "storage-service" "service" .Values.storageService) | quote }}
     presign-ttl: {{ $r.presignTtl | quote }}
     max-upload-size: {{ $r.maxUploadSize | quote }}
+{{- end -}}
+
+
+{{/*
+Spring configuration of deployment-service (mounted as /config/deployment-service.yaml). It runs
+model deployments on the cluster with the kubernetes runtime, in the same team namespaces as
+job-service's jobs and under the same ServiceAccount (incline.config.compute). It holds no key and
+no S3 setting: replicas fetch their model through presigned URLs that model-registry signs, and the
+internal token and the database password come as environment variables from Secrets.
+*/}}
+{{- define "incline.config.deploymentService" -}}
+{{- $merged := mustMergeOverwrite (fromYaml (include "incline.config.deploymentService.base" .)) (deepCopy .Values.deploymentService.config) -}}
+{{- toYaml $merged -}}
+{{- end -}}
+
+{{- define "incline.config.deploymentService.base" -}}
+{{- $d := .Values.deploymentService -}}
+spring:
+  {{- include "incline.datasource" (dict "root" . "schema" "deployments") | nindent 2 }}
+incline:
+  compute:
+    {{- include "incline.config.compute" . | nindent 4 }}
+  deployments:
+    services:
+      jobs: {{ include "incline.url" (dict "root" . "name" "job-service" "service" .Values.jobService) | quote }}
+      models: {{ include "incline.url" (dict "root" . "name" "model-registry" "service" .Values.modelRegistry) | quote }}
+    # the model init containers of the replicas, in the team namespaces, fetch their model's manifest here
+    agent-url: {{ printf "http://%s-deployment-service.%s.svc:%v" (include "incline.fullname" .) .Release.Namespace $d.port | quote }}
+    model-server:
+      image: {{ include "incline.image" (dict "root" . "repository" .Values.modelServer.image.repository) | quote }}
+    reconcile-interval: {{ $d.reconcileInterval | quote }}
+    ready-timeout: {{ $d.readyTimeout | quote }}
+    max-replicas: {{ $d.maxReplicasPerDeployment | int }}
+    model-token-ttl: {{ $d.modelTokenTtl | quote }}
 {{- end -}}

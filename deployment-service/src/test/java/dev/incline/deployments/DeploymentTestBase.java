@@ -28,6 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -40,6 +41,8 @@ import tools.jackson.databind.json.JsonMapper;
  * checking the token's team as they do.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = DeploymentServiceApplication.CONFIG_NAME)
+// Each subclass has its own context (another runtime) on the same schema: one reconciler at a time may walk it.
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 public abstract class DeploymentTestBase {
 
   public static final String SECRET = "test-internal-token-secret-0123456789abcdef";

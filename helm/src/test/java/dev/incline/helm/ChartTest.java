@@ -33,9 +33,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** helm/incline rendered with its default values and with values-gpu.yaml. */
 class ChartTest {
 
-  private static final List<String> SERVICES = List.of("api-gateway", "job-service", "storage-service", "model-registry");
-  private static final Map<String, Integer> PORTS =
-      Map.of("api-gateway", 8080, "job-service", 8081, "storage-service", 8082, "model-registry", 8083);
+  private static final List<String> SERVICES =
+      List.of("api-gateway", "job-service", "storage-service", "model-registry", "deployment-service");
+  private static final Map<String, Integer> PORTS = Map.of("api-gateway", 8080, "job-service", 8081,
+      "storage-service", 8082, "model-registry", 8083, "deployment-service", 8084);
   private static final List<String> WORKLOAD_VERBS = List.of("get", "list", "watch", "create", "update", "patch", "delete");
 
   private static Chart defaults;
@@ -54,7 +55,7 @@ class ChartTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry"})
+  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry", "deployment-service"})
   void eachServiceHasDeploymentServiceAutoscalerAndDisruptionBudget(String service) {
     for (Chart chart : List.of(defaults, gpu)) {
       eachServiceHasDeploymentServiceAutoscalerAndDisruptionBudget(chart, service);
@@ -97,11 +98,12 @@ class ChartTest {
     Chart chart = Chart.render(t -> t.set("jobService.autoscaling.enabled", false).set("jobService.replicas", 3));
     assertThat(chart.get(Deployment.class, "incline-job-service").getSpec().getReplicas()).isEqualTo(3);
     assertThat(chart.all(HorizontalPodAutoscaler.class)).extracting(h -> h.getMetadata().getName())
-        .containsExactlyInAnyOrder("incline-api-gateway", "incline-storage-service", "incline-model-registry");
+        .containsExactlyInAnyOrder("incline-api-gateway", "incline-storage-service", "incline-model-registry",
+            "incline-deployment-service");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry"})
+  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry", "deployment-service"})
   void probesUseSpringBootHealthGroups(String service) {
     Container c = container(defaults.get(Deployment.class, "incline-" + service));
     assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/liveness");
@@ -112,7 +114,7 @@ class ChartTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry"})
+  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry", "deployment-service"})
   void runsAsNonRootOnAReadOnlyRootFilesystemWithAWritableTmp(String service) {
     Deployment deployment = defaults.get(Deployment.class, "incline-" + service);
     PodSpec pod = deployment.getSpec().getTemplate().getSpec();
@@ -132,7 +134,7 @@ class ChartTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry"})
+  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry", "deployment-service"})
   void readsItsConfigMapFromConfigAndKnowsItsNamespace(String service) {
     Deployment deployment = defaults.get(Deployment.class, "incline-" + service);
     PodSpec pod = deployment.getSpec().getTemplate().getSpec();
@@ -182,6 +184,52 @@ class ChartTest {
   }
 
   @Test
+  void deploymentServiceRunsModelDeploymentsWithJobServicesKubernetesSettings() {
+    for (Chart chart : List.of(defaults, gpu)) {
+      Map<String, Object> config = chart.config("deployment-service");
+      // the same team namespaces, quotas, workload role and controller ServiceAccount: both services converge
+      // a team's namespace, and must converge it to the same objects
+      assertThat(Chart.<Map<String, Object>>at(config, "incline.compute"))
+          .isEqualTo(Chart.<Map<String, Object>>at(chart.config("job-service"), "incline.compute"));
+      assertThat(Chart.<String>at(config, "incline.compute.runtime")).isEqualTo("kubernetes");
+      assertThat(Chart.<String>at(config, "incline.compute.kubernetes.controller-service-account"))
+          .isEqualTo("incline-job-service");
+      assertThat(Chart.<String>at(config, "incline.compute.kubernetes.workload-cluster-role")).isEqualTo("incline-workloads");
+      assertThat(Chart.<String>at(config, "incline.deployments.services.jobs")).isEqualTo("http://incline-job-service:8081");
+      assertThat(Chart.<String>at(config, "incline.deployments.services.models")).isEqualTo("http://incline-model-registry:8083");
+      assertThat(Chart.<String>at(config, "incline.deployments.agent-url"))
+          .as("reached from the team namespaces: fully qualified").isEqualTo("http://incline-deployment-service.incline.svc:8084");
+      assertThat(Chart.<Map<String, Object>>at(config, "incline")).as("model files come through model-registry's presigned URLs")
+          .doesNotContainKey("s3");
+      Map<String, EnvVar> env = env(chart.get(Deployment.class, "incline-deployment-service"));
+      assertThat(env).containsKeys("INCLINE_INTERNAL_TOKEN_SECRET", "SPRING_DATASOURCE_PASSWORD", "POD_NAMESPACE")
+          .doesNotContainKeys("INCLINE_S3_ACCESS_KEY", "INCLINE_S3_SECRET_KEY", "ENCRYPTION_KEY");
+      assertThat(container(chart.get(Deployment.class, "incline-deployment-service")).getImage())
+          .endsWith("/incline-deployment-service:0.1.0");
+    }
+    Map<String, Object> config = defaults.config("deployment-service");
+    assertThat(Chart.<String>at(config, "incline.deployments.model-server.image"))
+        .isEqualTo("docker.io/incline/incline-model-server:0.1.0");
+    assertThat(Chart.<Map<String, Object>>at(config, "incline.deployments")).containsEntry("reconcile-interval", "2s")
+        .containsEntry("ready-timeout", "10m").containsEntry("max-replicas", 16).containsEntry("model-token-ttl", "24h");
+    assertThat(Chart.<Map<String, Object>>at(config, "incline.compute.kubernetes.quota.default"))
+        .containsEntry("gpus", 4).containsEntry("cpu", "64").containsEntry("memory", "256Gi");
+    Map<String, Object> gpuConfig = gpu.config("deployment-service");
+    assertThat(Chart.<String>at(gpuConfig, "incline.deployments.model-server.image"))
+        .isEqualTo("registry.example.com/incline/incline-model-server:0.1.0");
+    assertThat(Chart.<Map<String, Object>>at(gpuConfig, "incline.compute.kubernetes.quota.teams"))
+        .containsOnlyKeys("[team_research]", "[team_inference]");
+    assertThat(Chart.<Map<String, Object>>at(gpuConfig, "incline.compute.kubernetes.quota.default")).containsEntry("gpus", 2);
+
+    Chart moved = Chart.render(t -> t.set("deploymentService.port", 9084).set("fullnameOverride", "ml"));
+    Map<String, Object> movedConfig = new org.yaml.snakeyaml.Yaml().load(
+        moved.get(ConfigMap.class, "ml-deployment-service").getData().get("deployment-service.yaml"));
+    assertThat(Chart.<String>at(movedConfig, "incline.deployments.agent-url")).isEqualTo("http://ml-deployment-service.incline.svc:9084");
+    assertThat(Chart.<String>at(movedConfig, "incline.compute.kubernetes.controller-service-account")).isEqualTo("ml-job-service");
+    assertThat(moved.get(Service.class, "ml-deployment-service").getSpec().getPorts().getFirst().getPort()).isEqualTo(9084);
+  }
+
+  @Test
   void eachServiceHasItsOwnSchema() {
     Map<String, Object> jobs = defaults.config("job-service");
     Map<String, Object> gateway = defaults.config("api-gateway");
@@ -210,6 +258,14 @@ class ChartTest {
     assertThat(Chart.<String>at(registry, "spring.flyway.default-schema")).isEqualTo("registry");
     assertThat(Chart.<String>at(gpu.config("model-registry"), "spring.datasource.url"))
         .isEqualTo("jdbc:postgresql://postgres.db.svc:5432/incline?sslmode=require&currentSchema=registry");
+    Map<String, Object> deployments = defaults.config("deployment-service");
+    assertThat(Chart.<String>at(deployments, "spring.datasource.url"))
+        .isEqualTo("jdbc:postgresql://postgresql:5432/incline?currentSchema=deployments");
+    assertThat(Chart.<String>at(deployments, "spring.datasource.username")).isEqualTo("incline");
+    assertThat(Chart.<String>at(deployments, "spring.flyway.schemas")).isEqualTo("deployments");
+    assertThat(Chart.<String>at(deployments, "spring.flyway.default-schema")).isEqualTo("deployments");
+    assertThat(Chart.<String>at(gpu.config("deployment-service"), "spring.datasource.url"))
+        .isEqualTo("jdbc:postgresql://postgres.db.svc:5432/incline?sslmode=require&currentSchema=deployments");
   }
 
   @Test
@@ -222,12 +278,17 @@ class ChartTest {
     assertThat(Chart.<String>at(config, "incline.gateway.services.models")).isEqualTo("http://incline-model-registry:8083");
     assertThat(Chart.<String>at(gpu.config("api-gateway"), "incline.gateway.services.models"))
         .isEqualTo("http://incline-model-registry:8083");
+    assertThat(Chart.<String>at(config, "incline.gateway.services.deployments")).isEqualTo("http://incline-deployment-service:8084");
+    assertThat(Chart.<String>at(gpu.config("api-gateway"), "incline.gateway.services.deployments"))
+        .isEqualTo("http://incline-deployment-service:8084");
     String renamed = Chart.render(t -> t.set("fullnameOverride", "ml")).get(ConfigMap.class, "ml-api-gateway")
         .getData().get("api-gateway.yaml");
     assertThat(Chart.<String>at(new org.yaml.snakeyaml.Yaml().load(renamed), "incline.gateway.services.storage"))
         .isEqualTo("http://ml-storage-service:8082");
     assertThat(Chart.<String>at(new org.yaml.snakeyaml.Yaml().load(renamed), "incline.gateway.services.models"))
         .isEqualTo("http://ml-model-registry:8083");
+    assertThat(Chart.<String>at(new org.yaml.snakeyaml.Yaml().load(renamed), "incline.gateway.services.deployments"))
+        .isEqualTo("http://ml-deployment-service:8084");
     assertThat(Chart.<String>at(config, "incline.gateway.bootstrap.team")).isEqualTo("default");
     assertThat(env(defaults.get(Deployment.class, "incline-api-gateway"))).doesNotContainKey("INCLINE_GATEWAY_BOOTSTRAP_API_KEY");
   }
@@ -241,10 +302,22 @@ class ChartTest {
   }
 
   @Test
-  void onlyJobServiceUsesTheControllerServiceAccount() {
-    assertThat(defaults.get(ServiceAccount.class, "incline-job-service")).isNotNull();
+  void onlyJobServiceAndDeploymentServiceUseTheControllerServiceAccount() {
+    assertThat(defaults.all(ServiceAccount.class)).extracting(a -> a.getMetadata().getName())
+        .as("one identity on the cluster").containsExactly("incline-job-service");
     PodSpec jobs = defaults.get(Deployment.class, "incline-job-service").getSpec().getTemplate().getSpec();
     assertThat(jobs.getServiceAccountName()).isEqualTo("incline-job-service");
+    assertThat(jobs.getAutomountServiceAccountToken()).isTrue();
+    // both converge each team namespace's RoleBinding incline-controller to their controller ServiceAccount:
+    // two ServiceAccounts would take it from each other
+    for (Chart chart : List.of(defaults, gpu)) {
+      PodSpec deployments = chart.get(Deployment.class, "incline-deployment-service").getSpec().getTemplate().getSpec();
+      assertThat(deployments.getServiceAccountName()).isEqualTo("incline-job-service");
+      assertThat(deployments.getAutomountServiceAccountToken()).as("deployment-service talks to the Kubernetes API").isTrue();
+    }
+    PodSpec renamed = Chart.render(t -> t.set("fullnameOverride", "ml")).get(Deployment.class, "ml-deployment-service")
+        .getSpec().getTemplate().getSpec();
+    assertThat(renamed.getServiceAccountName()).isEqualTo("ml-job-service");
     PodSpec gateway = defaults.get(Deployment.class, "incline-api-gateway").getSpec().getTemplate().getSpec();
     assertThat(gateway.getServiceAccountName()).isNull();
     assertThat(gateway.getAutomountServiceAccountToken()).isFalse();
@@ -282,7 +355,7 @@ class ChartTest {
     // uploads are written whole to /tmp before they go to S3: its emptyDir must hold several of the largest
     assertThat(tmpSizeLimit(defaults, "model-registry")).isEqualTo("20Gi");
     assertThat(tmpSizeLimit(gpu, "model-registry")).isEqualTo("20Gi");
-    for (String service : List.of("api-gateway", "job-service", "storage-service")) {
+    for (String service : List.of("api-gateway", "job-service", "storage-service", "deployment-service")) {
       assertThat(tmpSizeLimit(defaults, service)).as(service).isEqualTo("1Gi");
     }
     Chart chart = Chart.render(t -> t.set("modelRegistry.tmpSizeLimit", "50Gi").set("modelRegistry.maxUploadSize", "20GB"));
@@ -424,10 +497,25 @@ class ChartTest {
         .flatMap(r -> r.getResources().stream().map(res -> Map.entry(
             (r.getApiGroups().getFirst().isEmpty() ? "" : r.getApiGroups().getFirst() + "/") + res, r.getVerbs())))
         .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
-    assertThat(granted).containsOnlyKeys("batch/jobs", "pods", "pods/log", "services", "secrets",
-        "persistentvolumeclaims", "resourcequotas", "networking.k8s.io/networkpolicies", "kueue.x-k8s.io/localqueues");
+    assertThat(granted).containsOnlyKeys("batch/jobs", "apps/deployments", "autoscaling/horizontalpodautoscalers", "pods",
+        "pods/log", "services", "secrets", "persistentvolumeclaims", "resourcequotas", "networking.k8s.io/networkpolicies",
+        "kueue.x-k8s.io/localqueues");
     assertThat(granted.values()).allSatisfy(verbs -> assertThat(verbs).containsExactlyInAnyOrderElementsOf(WORKLOAD_VERBS));
     assertThat(defaults.all(ClusterRoleBinding.class)).noneMatch(b -> b.getRoleRef().getName().equals("incline-workloads"));
+  }
+
+  @Test
+  void workloadClusterRoleLetsDeploymentServiceRunModelDeployments() {
+    // what KubernetesServing does in a team namespace: Deployments, Services and HPAs created, replaced
+    // (PUT) and deleted, the model token's Secret created, patched, listed and deleted, pods listed
+    ClusterRole role = defaults.get(ClusterRole.class, "incline-workloads");
+    assertThat(rule(role, "apps", "deployments").getVerbs()).containsExactlyInAnyOrderElementsOf(WORKLOAD_VERBS);
+    assertThat(rule(role, "autoscaling", "horizontalpodautoscalers").getVerbs()).containsExactlyInAnyOrderElementsOf(WORKLOAD_VERBS);
+    assertThat(rule(role, "", "services").getVerbs()).contains("get", "list", "create", "update", "delete");
+    assertThat(rule(role, "", "secrets").getVerbs()).contains("get", "list", "create", "update", "patch", "delete");
+    assertThat(rule(role, "", "pods").getVerbs()).contains("get", "list");
+    assertThat(gpu.get(ClusterRole.class, "incline-workloads").getRules()).isEqualTo(role.getRules());
+    assertThat(Chart.render(t -> t.set("rbac.create", false)).all(ClusterRole.class)).isEmpty();
   }
 
   @Test
@@ -450,6 +538,10 @@ class ChartTest {
           .satisfies(p -> assertThat(p.getBackend().getService().getName()).isEqualTo("incline-api-gateway"));
     });
     assertThat(plain.getSpec().getTls()).isNullOrEmpty();
+    // the API, inference on model deployments and notebooks all go through the gateway, which authenticates them
+    for (String path : List.of("/api/v1/jobs", "/deployments/dep_01/v2/models/m/infer", "/notebooks/nb_01/lab")) {
+      assertThat(backend(plain, path)).as(path).isEqualTo("incline-api-gateway");
+    }
 
     Ingress tls = gpu.get(Ingress.class, "incline-api-gateway");
     assertThat(tls.getSpec().getIngressClassName()).isEqualTo("nginx");
@@ -485,8 +577,10 @@ class ChartTest {
       assertThat(env.get("INCLINE_S3_SECRET_KEY").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("secretKey");
     }
     assertThat(decoded(chart.get(Secret.class, "incline-s3"), "secretKey")).isEqualTo("s3-secret-4711");
-    assertThat(env(chart.get(Deployment.class, "incline-api-gateway"))).as("only job-service, storage-service and model-registry talk to S3")
-        .doesNotContainKeys("INCLINE_S3_ACCESS_KEY", "INCLINE_S3_SECRET_KEY");
+    for (String service : List.of("api-gateway", "deployment-service")) {
+      assertThat(env(chart.get(Deployment.class, "incline-" + service)))
+          .as("only job-service, storage-service and model-registry talk to S3").doesNotContainKeys("INCLINE_S3_ACCESS_KEY", "INCLINE_S3_SECRET_KEY");
+    }
   }
 
   @Test
@@ -498,6 +592,8 @@ class ChartTest {
           .isEqualTo("incline-postgresql-credentials");
       assertThat(env.get("INCLINE_S3_SECRET_KEY").getValueFrom().getSecretKeyRef().getName()).isEqualTo("incline-s3-credentials");
     }
+    assertThat(env(gpu.get(Deployment.class, "incline-deployment-service")).get("SPRING_DATASOURCE_PASSWORD")
+        .getValueFrom().getSecretKeyRef().getName()).isEqualTo("incline-postgresql-credentials");
 
     Chart own = Chart.render(t -> t.set("internalToken.existingSecret", "my-token"));
     assertThat(own.all(Secret.class)).extracting(s -> s.getMetadata().getName()).doesNotContain("incline-internal-token");
@@ -535,24 +631,38 @@ class ChartTest {
         .isEqualTo("docker.io/incline/incline-model-registry:0.1.0");
     assertThat(container(gpu.get(Deployment.class, "incline-model-registry")).getImage())
         .isEqualTo("registry.example.com/incline/incline-model-registry:0.1.0");
+    assertThat(container(defaults.get(Deployment.class, "incline-deployment-service")).getImage())
+        .isEqualTo("docker.io/incline/incline-deployment-service:0.1.0");
+    assertThat(container(gpu.get(Deployment.class, "incline-deployment-service")).getImage())
+        .isEqualTo("registry.example.com/incline/incline-deployment-service:0.1.0");
 
     Chart tagged = Chart.render(t -> t.set("image.registry", "r.local:5000/ml").set("image.tag", "1.2.3")
-        .set("image.pullPolicy", "Always").set("agent.image.repository", "custom-agent"));
+        .set("image.pullPolicy", "Always").set("agent.image.repository", "custom-agent")
+        .set("modelServer.image.repository", "custom-model-server"));
     Container gateway = container(tagged.get(Deployment.class, "incline-api-gateway"));
     assertThat(gateway.getImage()).isEqualTo("r.local:5000/ml/incline-api-gateway:1.2.3");
     assertThat(gateway.getImagePullPolicy()).isEqualTo("Always");
     assertThat(Chart.<String>at(tagged.config("job-service"), "incline.compute.kubernetes.agent-image"))
         .isEqualTo("r.local:5000/ml/custom-agent:1.2.3");
+    Map<String, Object> deployments = tagged.config("deployment-service");
+    assertThat(Chart.<String>at(deployments, "incline.deployments.model-server.image")).isEqualTo("r.local:5000/ml/custom-model-server:1.2.3");
+    assertThat(Chart.<String>at(deployments, "incline.compute.kubernetes.agent-image"))
+        .as("the model init container").isEqualTo("r.local:5000/ml/custom-agent:1.2.3");
+    assertThat(container(tagged.get(Deployment.class, "incline-deployment-service")).getImage())
+        .isEqualTo("r.local:5000/ml/incline-deployment-service:1.2.3");
   }
 
   @Test
   void valuesNameTheModelServerImageForDeploymentService() throws java.io.IOException {
-    // not rendered yet: deployment-service, which starts it, comes in a later release
+    // run by no Deployment of the chart: deployment-service starts it (incline.deployments.model-server.image)
     Map<String, Object> values = new org.yaml.snakeyaml.Yaml().load(java.nio.file.Files.readString(Chart.DIR.resolve("values.yaml")));
     assertThat(Chart.<String>at(values, "modelServer.image.repository")).isEqualTo("incline-model-server");
     assertThat(Chart.<String>at(values, "agent.image.repository")).isEqualTo("incline-agent");
     assertThat(Chart.<String>at(values, "storageService.image.repository")).isEqualTo("incline-storage-service");
     assertThat(Chart.<String>at(values, "modelRegistry.image.repository")).isEqualTo("incline-model-registry");
+    assertThat(Chart.<String>at(values, "deploymentService.image.repository")).isEqualTo("incline-deployment-service");
+    assertThat(defaults.all(Deployment.class)).flatExtracting(d -> d.getSpec().getTemplate().getSpec().getContainers())
+        .extracting(Container::getImage).noneMatch(image -> image.contains("incline-model-server"));
   }
 
   @Test
@@ -585,7 +695,8 @@ class ChartTest {
     Chart chart = Chart.render(t -> t.set("jobService.config.incline.jobs.max-retries", 3)
         .set("apiGateway.config.incline.gateway.key-cache-ttl", "30s")
         .set("storageService.config.incline.storage.presign-ttl", "15m")
-        .set("modelRegistry.config.incline.registry.presign-ttl", "5m"));
+        .set("modelRegistry.config.incline.registry.presign-ttl", "5m")
+        .set("deploymentService.config.incline.deployments.drain-timeout", "10s"));
     Map<String, Object> jobs = chart.config("job-service");
     assertThat(Chart.<Object>at(jobs, "incline.jobs.max-retries")).isEqualTo(3);
     assertThat(Chart.<String>at(jobs, "incline.jobs.agent-url")).as("kept").startsWith("http://incline-job-service");
@@ -596,6 +707,10 @@ class ChartTest {
     Map<String, Object> registry = chart.config("model-registry");
     assertThat(Chart.<String>at(registry, "incline.registry.presign-ttl")).isEqualTo("5m");
     assertThat(Chart.<String>at(registry, "incline.registry.max-upload-size")).as("kept").isEqualTo("10GB");
+    Map<String, Object> deployments = chart.config("deployment-service");
+    assertThat(Chart.<String>at(deployments, "incline.deployments.drain-timeout")).isEqualTo("10s");
+    assertThat(Chart.<String>at(deployments, "incline.deployments.agent-url")).as("kept")
+        .isEqualTo("http://incline-deployment-service.incline.svc:8084");
   }
 
   @Test
@@ -657,6 +772,15 @@ class ChartTest {
 
   private static Map<String, EnvVar> env(Deployment deployment) {
     return container(deployment).getEnv().stream().collect(Collectors.toMap(EnvVar::getName, Function.identity()));
+  }
+
+  /** The Service an Ingress sends a request path to: the longest matching path (Prefix matches whole segments). */
+  private static String backend(Ingress ingress, String path) {
+    return ingress.getSpec().getRules().stream().flatMap(r -> r.getHttp().getPaths().stream())
+        .filter(p -> p.getPathType().equals("Exact") ? path.equals(p.getPath())
+            : p.getPath().equals("/") || path.equals(p.getPath()) || path.startsWith(p.getPath().replaceAll("/$", "") + "/"))
+        .max(java.util.Comparator.comparingInt(p -> p.getPath().length()))
+        .map(p -> p.getBackend().getService().getName()).orElse(null);
   }
 
   private static PolicyRule rule(ClusterRole role, String group, String resource) {

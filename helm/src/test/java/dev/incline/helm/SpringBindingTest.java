@@ -2,6 +2,8 @@ package dev.incline.helm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.incline.deployments.config.ComputeProperties;
+import dev.incline.deployments.config.DeploymentsProperties;
 import dev.incline.gateway.config.GatewayProperties;
 import dev.incline.jobs.config.JobsProperties;
 import dev.incline.jobs.config.KubernetesProperties;
@@ -47,6 +49,8 @@ class SpringBindingTest {
   private static Binder gpuStorage;
   private static Binder registry;
   private static Binder gpuRegistry;
+  private static Binder deployments;
+  private static Binder gpuDeployments;
   private static String gatewayFile;
   private static String gpuGatewayFile;
 
@@ -65,6 +69,8 @@ class SpringBindingTest {
     gpuStorage = binder(file(gpuChart, "storage-service"), Map.of());
     registry = binder(file(defaultChart, "model-registry"));
     gpuRegistry = binder(file(gpuChart, "model-registry"));
+    deployments = binder(file(defaultChart, "deployment-service"));
+    gpuDeployments = binder(file(gpuChart, "deployment-service"));
     gatewayFile = file(defaultChart, "api-gateway");
     gpuGatewayFile = file(gpuChart, "api-gateway");
   }
@@ -130,6 +136,60 @@ class SpringBindingTest {
       GatewayProperties properties = binder.bind("incline.gateway", GatewayProperties.class).get();
       assertThat(properties.services().storage()).isEqualTo(URI.create("http://incline-storage-service:8082"));
     }
+  }
+
+  @Test
+  void gatewayKnowsWhereDeploymentServiceListens() {
+    for (Binder binder : List.of(gateway, gpuGateway)) {
+      GatewayProperties properties = binder.bind("incline.gateway", GatewayProperties.class).get();
+      assertThat(properties.services().deployments()).isEqualTo(URI.create("http://incline-deployment-service:8084"));
+      assertThat(properties.services().models()).isEqualTo(URI.create("http://incline-model-registry:8083"));
+    }
+  }
+
+  @Test
+  void deploymentSettingsBindToDeploymentsProperties() {
+    for (Binder binder : List.of(deployments, gpuDeployments)) {
+      DeploymentsProperties properties = binder.bind("incline.deployments", DeploymentsProperties.class).get();
+      assertThat(properties.services().jobs()).isEqualTo(URI.create("http://incline-job-service:8081"));
+      assertThat(properties.services().models()).isEqualTo(URI.create("http://incline-model-registry:8083"));
+      assertThat(properties.agentUrl()).isEqualTo(URI.create("http://incline-deployment-service.incline.svc:8084"));
+      assertThat(properties.reconcileInterval()).isEqualTo(Duration.ofSeconds(2));
+      assertThat(properties.readyTimeout()).isEqualTo(Duration.ofMinutes(10));
+      assertThat(properties.maxReplicas()).isEqualTo(16);
+      assertThat(properties.modelTokenTtl()).isEqualTo(Duration.ofHours(24));
+      assertThat(properties.modelServer().port()).as("the service's default, which the model server image listens on").isEqualTo(8080);
+      assertThat(properties.modelServer().containerCommand()).as("the service's default").isNotEmpty();
+      assertThat(binder.bind("spring.flyway.schemas", String.class).get()).isEqualTo("deployments");
+      assertThat(binder.bind("spring.flyway.default-schema", String.class).get()).isEqualTo("deployments");
+      assertThat(binder.bind("incline.compute", ComputeProperties.class).get().runtime()).isEqualTo("kubernetes");
+      assertThat(binder.bind("incline.s3.bucket", String.class).isBound())
+          .as("no bucket, so platform-core's S3AutoConfiguration stays off: deployment-service holds no S3 credentials").isFalse();
+    }
+    assertThat(deployments.bind("incline.deployments", DeploymentsProperties.class).get().modelServer().image())
+        .isEqualTo("docker.io/incline/incline-model-server:0.1.0");
+    assertThat(gpuDeployments.bind("incline.deployments", DeploymentsProperties.class).get().modelServer().image())
+        .isEqualTo("registry.example.com/incline/incline-model-server:0.1.0");
+  }
+
+  @Test
+  void deploymentServiceConvergesTeamNamespacesExactlyAsJobServiceDoes() {
+    // both services make and converge a team's namespace (quota, NetworkPolicy, RoleBinding to the controller
+    // ServiceAccount, PVC, LocalQueue): the runtime settings each builds from its own file must be the same
+    for (List<Binder> pair : List.of(List.of(defaults, deployments), List.of(gpu, gpuDeployments))) {
+      KubernetesProperties jobs = pair.get(0).bind("incline.compute.kubernetes", KubernetesProperties.class).get();
+      dev.incline.deployments.config.KubernetesProperties serving = pair.get(1)
+          .bind("incline.compute.kubernetes", dev.incline.deployments.config.KubernetesProperties.class).get();
+      assertThat(serving.settings()).isEqualTo(jobs.settings(null));
+      assertThat(serving.controllerServiceAccount()).isEqualTo("incline-job-service");
+      assertThat(serving.controllerNamespace()).isEqualTo("incline");
+    }
+    dev.incline.deployments.config.KubernetesProperties k8s = gpuDeployments
+        .bind("incline.compute.kubernetes", dev.incline.deployments.config.KubernetesProperties.class).get();
+    assertThat(k8s.agentImage()).isEqualTo("registry.example.com/incline/incline-agent:0.1.0");
+    assertThat(k8s.quota().teams()).containsOnlyKeys("team_research", "team_inference");
+    assertThat(k8s.quota().teams().get("team_inference"))
+        .isEqualTo(new dev.incline.deployments.config.KubernetesProperties.Quota(4, "96", "512Gi"));
   }
 
   @Test

@@ -20,6 +20,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param drainTimeout how long a replica taken out of routing may finish its requests
  * @param maxReplicas the most replicas any deployment may ask for
  * @param autoscaling how replicas follow the load
+ * @param agentUrl where pods on Kubernetes reach this service, e.g.
+ *     {@code http://incline-deployment-service.incline.svc:8084}: the init container of a model
+ *     deployment reads its model's manifest there; unset, model deployments cannot run on Kubernetes
+ * @param modelTokenTtl how long the token a model deployment's pods fetch their model with is valid;
+ *     a new one is written into the deployment's Secret every half of it
  */
 @ConfigurationProperties("incline.deployments")
 public record DeploymentsProperties(
@@ -31,7 +36,9 @@ public record DeploymentsProperties(
     @DefaultValue("3") int maxFailures,
     @DefaultValue("30s") Duration drainTimeout,
     @DefaultValue("16") int maxReplicas,
-    @DefaultValue Autoscaling autoscaling) {
+    @DefaultValue Autoscaling autoscaling,
+    URI agentUrl,
+    @DefaultValue("24h") Duration modelTokenTtl) {
 
   public DeploymentsProperties {
     modelCache = modelCache != null ? modelCache : Path.of(System.getProperty("user.home"), ".incline", "models");

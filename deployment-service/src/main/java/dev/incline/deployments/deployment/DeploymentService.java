@@ -1,5 +1,6 @@
 package dev.incline.deployments.deployment;
 
+import dev.incline.deployments.config.ComputeProperties;
 import dev.incline.deployments.config.DeploymentsProperties;
 import dev.incline.deployments.events.DeploymentEvents;
 import dev.incline.deployments.machine.MachineTypes;
@@ -46,10 +47,14 @@ public class DeploymentService {
   private final DeploymentsProperties properties;
   private final TransactionTemplate tx;
   private final Clock clock;
+  private final Optional<ReplicaSource> replicaSource;
+  /** On Kubernetes the cluster's objects change only with a revision: a new scale is one too. */
+  private final boolean scaleIsARevision;
 
   DeploymentService(DeploymentRepository deployments, ReplicaRepository replicas, ProjectDirectory projects,
       ModelRegistryClient models, MachineTypes machineTypes, DeploymentEvents events, ReplicaPool pool,
-      DeploymentsProperties properties, TransactionTemplate tx, Clock clock) {
+      DeploymentsProperties properties, TransactionTemplate tx, Clock clock, ComputeProperties compute,
+      Optional<ReplicaSource> replicaSource) {
     this.deployments = deployments;
     this.replicas = replicas;
     this.projects = projects;
@@ -60,6 +65,8 @@ public class DeploymentService {
     this.properties = properties;
     this.tx = tx;
     this.clock = clock;
+    this.replicaSource = replicaSource;
+    this.scaleIsARevision = "kubernetes".equals(compute.runtime());
   }
 
   public DeploymentView create(Caller caller, DeploymentRequest r) {
@@ -92,7 +99,10 @@ public class DeploymentService {
     return view(d);
   }
 
-  /** Changes what is served (a new revision, rolled replica by replica) and/or the scale (no roll). */
+  /**
+   * Changes what is served (a new revision, rolled replica by replica) and/or the scale (no roll; on
+   * Kubernetes a new revision too, since the cluster's objects are replaced only with one).
+   */
   public DeploymentView patch(Caller caller, String ref, DeploymentRequest r) {
     caller.require(Role.MEMBER);
     if (r.projectId() != null || r.name() != null) {
@@ -108,7 +118,8 @@ public class DeploymentService {
     }
     return tx.execute(s -> {
       Deployment d = deployments.lock(caller.teamId(), current.getId()).orElseThrow(() -> new NotFoundException("deployment", ref));
-      if (served && changed(d, probe)) {
+      boolean revised = served && changed(d, probe);
+      if (revised) {
         if (probe.servesModel()) {
           d.serveModel(probe.getModelRef(), probe.getModelId(), probe.getModelName(), probe.getModelVersionId(),
               probe.getModelVersion(), probe.getHealthPath());
@@ -119,7 +130,14 @@ public class DeploymentService {
         d.nextRevision(clock.instant());
       }
       if (r.replicas() != null || r.autoscaling() != null) {
+        int min = d.getMinReplicas();
+        int max = d.getMaxReplicas();
+        int target = d.getTargetConcurrency();
         applyScale(caller, d, r, false);
+        boolean rescaled = min != d.getMinReplicas() || max != d.getMaxReplicas() || target != d.getTargetConcurrency();
+        if (rescaled && !revised && scaleIsARevision) {
+          d.nextRevision(clock.instant());
+        }
       }
       return view(deployments.save(d));
     });
@@ -289,10 +307,11 @@ public class DeploymentService {
 
   public DeploymentView view(Deployment d) {
     String id = DeploymentIds.publicId(d.getId());
-    List<Replica> rs = replicas.findByTeamIdAndDeploymentIdOrderByCreatedAt(d.getTeamId(), d.getId());
-    List<DeploymentView.ReplicaView> replicaViews = rs.stream().map(r -> new DeploymentView.ReplicaView(
-        DeploymentIds.replicaId(r.getId()), r.getRevision(), r.getState().wire(), pool.routed(d.getId(), r.getId()),
-        r.getReason(), r.getCreatedAt(), r.getReadyAt())).toList();
+    List<DeploymentView.ReplicaView> replicaViews = replicaSource.map(source -> source.replicas(d)).orElseGet(() ->
+        replicas.findByTeamIdAndDeploymentIdOrderByCreatedAt(d.getTeamId(), d.getId()).stream()
+            .map(r -> new DeploymentView.ReplicaView(DeploymentIds.replicaId(r.getId()), r.getRevision(), r.getState().wire(),
+                pool.routed(d.getId(), r.getId()), r.getReason(), r.getCreatedAt(), r.getReadyAt()))
+            .toList());
     int ready = (int) replicaViews.stream().filter(DeploymentView.ReplicaView::ready).count();
     DeploymentView.ModelView model = d.servesModel() ? new DeploymentView.ModelView(d.getModelId(), d.getModelName(),
         d.getModelVersionId(), d.getModelVersion(), d.getModelName() + ":" + d.getModelVersion()) : null;

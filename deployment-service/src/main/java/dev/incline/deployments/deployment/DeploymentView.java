@@ -9,7 +9,7 @@ import java.util.List;
  *
  * @param endpoint where inference goes through the gateway, {@code /deployments/<id>}
  * @param replicas min/max as asked, desired (what the autoscaler wants now) and ready
- * @param replicaStatus each replica's revision, state and health
+ * @param replicaStatus each replica's revision, state and health; on Kubernetes each pod, by its name
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DeploymentView(String id, String projectId, String name, String model, ModelView modelVersion, String image,
@@ -26,7 +26,9 @@ public record DeploymentView(String id, String projectId, String name, String mo
 
   /**
    * @param status {@code Starting}, {@code Ready}, {@code Unhealthy} or {@code Draining}
-   * @param ready whether it is in the routing table now
+   * @param ready whether it is in the routing table now (on Kubernetes: in the deployment's Service)
+   * @param reason why it does not serve, e.g. {@code ImagePullBackOff: ...} on Kubernetes
+   * @param createdAt when it was started (null for a pod)
    */
   public record ReplicaView(String id, int revision, String status, boolean ready, String reason, Instant createdAt,
       Instant readyAt) {}

@@ -36,6 +36,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -47,8 +48,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * one old replica taken out of routing, drained and stopped (never fewer ready replicas than before).
  * State that matters is in the database; what is in memory (health streaks, load history, the routing
  * table) is rebuilt from probes after a restart, which re-adopts running replicas.
+ *
+ * <p>For the local runtimes ({@code process}, {@code docker}); on {@code kubernetes} the cluster runs
+ * the replicas and {@code serving.kubernetes.KubernetesDeployments} converges its objects instead.
  */
 @Component
+@ConditionalOnExpression("'${incline.compute.runtime:process}' != 'kubernetes'")
 public class Reconciler {
 
   private static final Logger log = LoggerFactory.getLogger(Reconciler.class);

@@ -21,16 +21,23 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * The test image: no registry can be reached here, so it is imported from a root filesystem made of
  * Debian's static busybox (package busybox-static) and one symlink per applet, like {@code docker import}.
  */
-final class BusyboxImage {
+public final class BusyboxImage {
 
   static final String REPOSITORY = "incline-test/busybox";
   static final String TAG = "1";
-  static final String NAME = REPOSITORY + ":" + TAG;
+  public static final String NAME = REPOSITORY + ":" + TAG;
 
   private BusyboxImage() {}
 
+  /** The same, for tests of other modules: with a client of its own. */
+  public static void ensure(URI dockerHost) throws IOException, InterruptedException {
+    try (DockerClient docker = DockerRuntime.client(dockerHost, java.time.Duration.ofMinutes(2))) {
+      ensure(docker, dockerHost);
+    }
+  }
+
   /** Imports the image unless the engine has it already. */
-  static void ensure(DockerClient docker, URI dockerHost) throws IOException, InterruptedException {
+  public static void ensure(DockerClient docker, URI dockerHost) throws IOException, InterruptedException {
     try {
       docker.inspectImageCmd(NAME).exec();
       return;
