@@ -193,6 +193,40 @@ public abstract class DeploymentTestBase {
     }
   }
 
+  @Autowired(required = false) protected dev.incline.compute.WorkloadRuntime runtime;
+
+  /**
+   * Replicas outlive the service by design (a restart re-adopts them); a test's must not outlive the
+   * test. Each test deletes its deployments, and the reconciler stops their replicas within a few
+   * ticks: wait for that, then stop whatever a failed test left.
+   */
+  @org.junit.jupiter.api.AfterEach
+  void noReplicaOutlivesItsTest() throws Exception {
+    if (runtime == null) {
+      return;
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline && !replicas().isEmpty()) {
+      Thread.sleep(250);
+    }
+    for (dev.incline.compute.WorkloadRef ref : replicas()) {
+      runtime.stop(ref, Duration.ofSeconds(2));
+      Thread.sleep(2500);
+      runtime.delete(ref);
+    }
+  }
+
+  private List<dev.incline.compute.WorkloadRef> replicas() {
+    return runtime.list().stream().filter(r -> r.kind() == dev.incline.compute.WorkloadRef.Kind.DEPLOYMENT)
+        .filter(r -> {
+          try {
+            return runtime.observe(r).phase() == dev.incline.compute.Phase.RUNNING;
+          } catch (RuntimeException e) {
+            return false;
+          }
+        }).toList();
+  }
+
   @LocalServerPort protected int port;
   @Autowired protected JsonMapper json;
 

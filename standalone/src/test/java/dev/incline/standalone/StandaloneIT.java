@@ -457,5 +457,8 @@ class StandaloneIT {
     JsonNode after = awaitDeployment(deployment, "Ready");
     assertThat(after.get("replicaStatus").get(0).get("id").asString()).isEqualTo(replica);
     ok(call("DELETE", "/api/v1/deployments/" + deployment, KEY, null), 204);
+    // its replica (a model server process serving a file of this INCLINE_HOME) is stopped
+    await().atMost(Duration.ofSeconds(60)).until(() -> ProcessHandle.allProcesses()
+        .noneMatch(p -> p.info().commandLine().orElse("").contains(HOME.resolve("models").toString())));
   }
 }
