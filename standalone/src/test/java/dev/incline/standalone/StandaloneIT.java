@@ -237,6 +237,9 @@ class StandaloneIT {
     deployment = created.get("id").asString();
     assertThat(created.get("modelVersion").get("ref").asString()).isEqualTo("digits:1");
     awaitDeployment(deployment, "Ready");
+    // PATCH through the gateway (its upstream client once could not send one)
+    assertThat(ok(call("PATCH", "/api/v1/deployments/" + deployment, KEY, "{\"replicas\": {\"min\": 1, \"max\": 1}}"), 200)
+        .get("replicas").get("max").asInt()).isEqualTo(1);
 
     // the job's test split: 360 rows of raw 0..16 pixel values, and their labels
     Process p = new ProcessBuilder("/usr/bin/python3", "-c", String.join("\n",
