@@ -31,7 +31,7 @@ public class ModelServerConfiguration {
 
   @Bean
   PlatformThreadRunner sessionRunner(ModelServerProperties properties) {
-    return new PlatformThreadRunner(properties.maxConcurrency());
+    return new PlatformThreadRunner(properties.maxConcurrency(), properties.inlineRunThreshold());
   }
 
   @Bean

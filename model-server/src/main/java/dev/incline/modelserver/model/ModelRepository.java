@@ -43,7 +43,8 @@ public class ModelRepository implements SmartLifecycle, DisposableBean {
     this.options = sessionOptions(properties);
   }
 
-  private static OrtSession.SessionOptions sessionOptions(ModelServerProperties properties) throws OrtException {
+  /** The options every model's session is created with (a new object: the caller closes it). */
+  public static OrtSession.SessionOptions sessionOptions(ModelServerProperties properties) throws OrtException {
     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
     if (properties.intraOpThreads() > 0) {
       options.setIntraOpNumThreads(properties.intraOpThreads());

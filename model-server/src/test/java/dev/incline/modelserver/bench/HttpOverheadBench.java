@@ -8,13 +8,9 @@ import dev.incline.modelserver.OipClient;
 import dev.incline.modelserver.TestModels;
 import dev.incline.modelserver.inference.InferenceService;
 import dev.incline.modelserver.protocol.InferenceResponseWriter;
-import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -68,8 +64,9 @@ class HttpOverheadBench {
       long[] shape = {rows, 64};
 
       try (OrtSession session = env.createSession(model.toString(), new OrtSession.SessionOptions());
-           HttpConnection http = new HttpConnection(port, "/v2/models/digits/infer", body)) {
-        String first = http.call();
+           LoopbackHttp http = new LoopbackHttp(port)) {
+        byte[] request = LoopbackHttp.post("/v2/models/digits/infer", body);
+        String first = http.call(request).body();
         if (!first.contains("\"scores\"")) {
           throw new IllegalStateException("unexpected response: " + first);
         }
@@ -88,7 +85,9 @@ class HttpOverheadBench {
         };
         Runnable overHttp = () -> {
           try {
-            http.call();
+            if (http.call(request).status() != 200) {
+              throw new IllegalStateException("not a 200");
+            }
           } catch (IOException e) {
             throw new IllegalStateException(e);
           }
@@ -138,87 +137,5 @@ class HttpOverheadBench {
     long[] sorted = values.clone();
     Arrays.sort(sorted);
     return sorted[sorted.length / 2];
-  }
-
-  /** HTTP/1.1 on one keep-alive socket: request bytes out, status line, headers and body in. */
-  private static final class HttpConnection implements AutoCloseable {
-    private final int port;
-    private final byte[] request;
-    private Socket socket;
-    private OutputStream out;
-    private InputStream in;
-
-    HttpConnection(int port, String path, byte[] body) throws IOException {
-      this.port = port;
-      connect();
-      byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
-          + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-      request = Arrays.copyOf(head, head.length + body.length);
-      System.arraycopy(body, 0, request, head.length, body.length);
-    }
-
-    private void connect() throws IOException {
-      socket = new Socket("127.0.0.1", port);
-      socket.setTcpNoDelay(true);
-      out = socket.getOutputStream();
-      in = new BufferedInputStream(socket.getInputStream(), 65536);
-    }
-
-    /** One request; reconnects when the server closed the connection after the previous response. */
-    String call() throws IOException {
-      out.write(request);
-      out.flush();
-      String status = line();
-      if (!status.startsWith("HTTP/1.1 200")) {
-        throw new IOException("status " + status);
-      }
-      int length = -1;
-      boolean chunked = false;
-      boolean close = false;
-      for (String header = line(); !header.isEmpty(); header = line()) {
-        String lower = header.toLowerCase(java.util.Locale.ROOT);
-        if (lower.startsWith("content-length:")) {
-          length = Integer.parseInt(header.substring(15).trim());
-        } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
-          chunked = true;
-        } else if (lower.startsWith("connection:") && lower.contains("close")) {
-          close = true; // the server's keep-alive limit (server.tomcat.max-keep-alive-requests)
-        }
-      }
-      if (!chunked) {
-        String response = new String(in.readNBytes(length), StandardCharsets.UTF_8);
-        if (close) {
-          socket.close();
-          connect();
-        }
-        return response;
-      }
-      ByteArrayOutputStream body = new ByteArrayOutputStream();
-      for (int size = Integer.parseInt(line().trim(), 16); size > 0; size = Integer.parseInt(line().trim(), 16)) {
-        body.write(in.readNBytes(size));
-        line();
-      }
-      line();
-      return body.toString(StandardCharsets.UTF_8);
-    }
-
-    private String line() throws IOException {
-      StringBuilder line = new StringBuilder();
-      int c;
-      while ((c = in.read()) != '\n') {
-        if (c < 0) {
-          throw new IOException("connection closed");
-        }
-        if (c != '\r') {
-          line.append((char) c);
-        }
-      }
-      return line.toString();
-    }
-
-    @Override
-    public void close() throws IOException {
-      socket.close();
-    }
   }
 }

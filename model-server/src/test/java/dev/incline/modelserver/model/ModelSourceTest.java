@@ -21,7 +21,7 @@ class ModelSourceTest {
 
   private static ModelServerProperties properties(List<Model> models, Path modelDir) {
     return new ModelServerProperties(models, modelDir, 0, Duration.ofSeconds(1), DataSize.ofMegabytes(1), 0, Map.of(),
-        Duration.ZERO);
+        Duration.ZERO, Duration.ZERO);
   }
 
   @Test
