@@ -231,8 +231,9 @@ class KubernetesDeploymentIT extends DeploymentTestBase {
     String id = d.get("id").asString();
     assertThat(d.get("status").asString()).isEqualTo("Pending");
 
-    // what the cluster was given, in the team's namespace
-    await().atMost(Duration.ofSeconds(30)).until(() -> deployment("kube", id) != null);
+    // what the cluster was given, in the team's namespace (apply writes the objects one after another)
+    await().atMost(Duration.ofSeconds(30)).until(() -> deployment("kube", id) != null
+        && api.autoscaling().v2().horizontalPodAutoscalers().inNamespace("incline-kube").withName(name(id)).get() != null);
     Deployment k8s = deployment("kube", id);
     assertThat(k8s.getMetadata().getNamespace()).isEqualTo("incline-kube");
     assertThat(k8s.getMetadata().getLabels()).containsEntry("incline.dev/team", "kube").containsEntry("incline.dev/id", id)
