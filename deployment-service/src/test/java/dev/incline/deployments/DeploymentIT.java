@@ -256,6 +256,7 @@ class DeploymentIT extends DeploymentTestBase {
     registerModel("bad-other", "secret", 1, digitsModel(), "onnx");
     assertField(send(team, "POST", "/api/v1/deployments", base + "\"model\":\"secret:1\"}"), "model");
     assertThat(body(get(team, "/api/v1/deployments")).get("items")).isEmpty();
+    assertField(get(team, "/api/v1/deployments?cursor=bm90LWFuLWlk"), "cursor"); // "not-an-id"
 
     create(team, base + "\"model\":\"digits:1\",\"replicas\":{\"min\":1}}");
     HttpResponse<String> twice = send(team, "POST", "/api/v1/deployments", base + "\"model\":\"digits:1\"}");

@@ -184,8 +184,8 @@ public class DeploymentService {
 
   public PageResponse<DeploymentView> list(Caller caller, String projectId, Integer limit, String cursor) {
     int n = Cursors.limit(limit);
-    String after = Cursors.decode(cursor);
-    UUID from = after == null ? new UUID(0, 0) : UUID.fromString(after);
+    UUID after = Cursors.decodeId(cursor);
+    UUID from = after == null ? new UUID(0, 0) : after;
     List<Deployment> page = projectId == null
         ? deployments.findByTeamIdAndIdGreaterThanOrderByIdAsc(caller.teamId(), from, Limit.of(n + 1))
         : deployments.findByTeamIdAndProjectIdAndIdGreaterThanOrderByIdAsc(caller.teamId(), ProjectDirectory.canonical(projectId),

@@ -1,18 +1,12 @@
 package dev.incline.jobs.agent;
 
-import dev.incline.platform.error.ProblemDetailsAdvice;
 import dev.incline.platform.security.InternalSecurityAutoConfiguration;
 import dev.incline.platform.security.InternalTokenProperties;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
 import java.time.Clock;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
-import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.SecurityFilterChain;
 
 /**
@@ -32,29 +26,13 @@ class AgentSecurityConfiguration {
   @Bean
   @Order(1)
   SecurityFilterChain agentChain(HttpSecurity http, JobTokens tokens) throws Exception {
-    http.securityMatcher("/internal/**")
-        .csrf(c -> c.disable())
-        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-        .authorizeHttpRequests(a -> a.anyRequest().authenticated())
-        .oauth2ResourceServer(o -> o
-            .authenticationEntryPoint((request, response, e) -> unauthorized(response))
-            .jwt(j -> j.decoder(tokens.decoder())))
-        .exceptionHandling(e -> e.authenticationEntryPoint((request, response, ex) -> unauthorized(response)));
-    return http.build();
+    return InternalSecurityAutoConfiguration.agentChain(http, "/internal/**", tokens.decoder(),
+        "agent endpoints take a valid, unexpired job token (Authorization: Bearer)");
   }
 
   @Bean
   @Order(2)
   SecurityFilterChain serviceChain(HttpSecurity http, InternalTokenProperties properties) throws Exception {
     return InternalSecurityAutoConfiguration.serviceChain(http, properties);
-  }
-
-  private static void unauthorized(HttpServletResponse response) throws IOException {
-    response.setStatus(HttpStatus.UNAUTHORIZED.value());
-    response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-    response.setCharacterEncoding(java.nio.charset.StandardCharsets.UTF_8);
-    response.getWriter().write("{\"type\":\"" + ProblemDetailsAdvice.TYPE_BASE + "unauthenticated\","
-        + "\"title\":\"Unauthorized\",\"status\":401,"
-        + "\"detail\":\"agent endpoints take a valid, unexpired job token (Authorization: Bearer)\"}");
   }
 }

@@ -181,19 +181,13 @@ public class JobService implements ProjectService.ProjectUsage {
   @Transactional(readOnly = true)
   public PageResponse<JobView> list(Caller caller, String projectId, String status, Integer limit, String cursor) {
     int n = Cursors.limit(limit);
-    String after = Cursors.decode(cursor);
+    UUID afterId = Cursors.decodeId(cursor);
     UUID project = projectId == null ? null : projects.require(caller.teamId(), projectId).getId();
     JobStatus wanted;
     try {
       wanted = status == null ? null : JobStatus.fromWire(status);
     } catch (IllegalArgumentException e) {
       throw new InvalidRequestException("status", "must be one of Pending, Provisioning, Running, Succeeded, Failed, Stopped");
-    }
-    UUID afterId;
-    try {
-      afterId = after == null ? null : UUID.fromString(after);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidRequestException("cursor", "is not a cursor returned by this list");
     }
     // Newest first, as a person reading a job list expects.
     Specification<Job> spec = (root, q, cb) -> {

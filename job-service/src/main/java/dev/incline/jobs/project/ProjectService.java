@@ -74,10 +74,10 @@ public class ProjectService {
   @Transactional(readOnly = true)
   public PageResponse<ProjectView> list(Caller caller, Integer limit, String cursor) {
     int n = Cursors.limit(limit);
-    String after = Cursors.decode(cursor);
+    UUID after = Cursors.decodeId(cursor);
     List<Project> rows = after == null
         ? projects.findByTeamIdOrderByIdAsc(caller.teamId(), Limit.of(n + 1))
-        : projects.findByTeamIdAndIdGreaterThanOrderByIdAsc(caller.teamId(), parse(after), Limit.of(n + 1));
+        : projects.findByTeamIdAndIdGreaterThanOrderByIdAsc(caller.teamId(), after, Limit.of(n + 1));
     return PageResponse.of(rows, n, ProjectView::of, p -> p.getId().toString());
   }
 
@@ -88,14 +88,6 @@ public class ProjectService {
       throw new ConflictException("project-in-use", "project '" + id + "' still has jobs; delete them first");
     }
     projects.delete(p);
-  }
-
-  private static UUID parse(String after) {
-    try {
-      return UUID.fromString(after);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidRequestException("cursor", "is not a cursor returned by this list");
-    }
   }
 
   /** What else refers to a project; implemented by the job feature so that this one stays independent. */

@@ -133,13 +133,8 @@ public class ModelService {
   @Transactional(readOnly = true)
   public PageResponse<ModelView> list(Caller caller, String projectId, Integer limit, String cursor) {
     int n = Cursors.limit(limit);
-    String after = Cursors.decode(cursor);
-    UUID from;
-    try {
-      from = after == null ? new UUID(0, 0) : UUID.fromString(after);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidRequestException("cursor", "is not a cursor returned by this list");
-    }
+    UUID after = Cursors.decodeId(cursor);
+    UUID from = after == null ? new UUID(0, 0) : after;
     List<Model> page = projectId == null || projectId.isBlank()
         ? models.findByTeamIdAndIdGreaterThanOrderByIdAsc(caller.teamId(), from, Limit.of(n + 1))
         : models.findByTeamIdAndProjectIdAndIdGreaterThanOrderByIdAsc(caller.teamId(), ProjectDirectory.canonical(projectId),

@@ -88,8 +88,8 @@ public class DatasetService {
   @Transactional(readOnly = true)
   public PageResponse<DatasetView> list(Caller caller, String projectId, Integer limit, String cursor) {
     int n = Cursors.limit(limit);
-    String after = Cursors.decode(cursor);
-    UUID from = after == null ? new UUID(0, 0) : parseCursor(after);
+    UUID after = Cursors.decodeId(cursor);
+    UUID from = after == null ? new UUID(0, 0) : after;
     List<Dataset> page = projectId == null || projectId.isBlank()
         ? datasets.findByTeamIdAndIdGreaterThanOrderByIdAsc(caller.teamId(), from, Limit.of(n + 1))
         : datasets.findByTeamIdAndProjectIdAndIdGreaterThanOrderByIdAsc(caller.teamId(), ProjectDirectory.canonical(projectId),
@@ -393,13 +393,5 @@ public class DatasetService {
     return new VersionView(Views.versionId(v.getId()), Views.datasetId(d.getId()), d.getName(), v.getNumber(), v.getStatus(),
         v.getMessage(), s == null ? 0 : s.files(), s == null ? 0 : s.bytes(), tags == null ? List.of() : tags, v.getCreatedBy(),
         v.getProducedByJob(), users == null ? List.of() : users, v.getCreatedAt(), v.getCommittedAt());
-  }
-
-  private static UUID parseCursor(String after) {
-    try {
-      return UUID.fromString(after);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidRequestException("cursor", "is not a cursor returned by this list");
-    }
   }
 }

@@ -146,8 +146,8 @@ public class ProviderService {
   @Transactional(readOnly = true)
   public PageResponse<ProviderView> list(Caller caller, Integer limit, String cursor) {
     int n = Cursors.limit(limit);
-    String after = Cursors.decode(cursor);
-    UUID from = after == null ? new UUID(0, 0) : parse(after);
+    UUID after = Cursors.decodeId(cursor);
+    UUID from = after == null ? new UUID(0, 0) : after;
     return PageResponse.of(providers.findByTeamIdAndIdGreaterThanOrderByIdAsc(caller.teamId(), from, Limit.of(n + 1)), n,
         ProviderView::of, p -> p.getId().toString());
   }
@@ -177,13 +177,5 @@ public class ProviderService {
       }
     }
     return old.size();
-  }
-
-  private static UUID parse(String after) {
-    try {
-      return UUID.fromString(after);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidRequestException("cursor", "is not a cursor returned by this list");
-    }
   }
 }

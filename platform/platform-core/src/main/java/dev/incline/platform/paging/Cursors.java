@@ -28,6 +28,22 @@ public final class Cursors {
     }
   }
 
+  /**
+   * The row id inside a cursor of a list paged by id, or null for the first page; anything else
+   * than a cursor of such a list is a 422 on {@code cursor}.
+   */
+  public static java.util.UUID decodeId(String cursor) {
+    String position = decode(cursor);
+    if (position == null) {
+      return null;
+    }
+    try {
+      return java.util.UUID.fromString(position);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException("cursor", "is not a cursor returned by this list");
+    }
+  }
+
   public static int limit(Integer requested) {
     if (requested == null) {
       return DEFAULT_LIMIT;

@@ -71,12 +71,35 @@ public class InternalSecurityAutoConfiguration {
     return http.build();
   }
 
+  /**
+   * A chain for the paths agents inside workloads call ({@code /internal/**}): only a bearer token
+   * that {@code decoder} accepts (a job's or a deployment's, never a gateway token); anything else is
+   * a 401 problem whose detail says which token the path takes.
+   */
+  public static SecurityFilterChain agentChain(HttpSecurity http, String pattern,
+      org.springframework.security.oauth2.jwt.JwtDecoder decoder, String detail) throws Exception {
+    http.securityMatcher(pattern)
+        .csrf(c -> c.disable())
+        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+        .authorizeHttpRequests(a -> a.anyRequest().authenticated())
+        .oauth2ResourceServer(o -> o
+            .authenticationEntryPoint((request, response, e) -> unauthorized(response, detail))
+            .jwt(j -> j.decoder(decoder)))
+        .exceptionHandling(e -> e.authenticationEntryPoint((request, response, ex) -> unauthorized(response, detail)));
+    return http.build();
+  }
+
   private static void unauthorized(HttpServletResponse response) throws java.io.IOException {
+    unauthorized(response, "requests reach services only through the gateway, with a valid internal token");
+  }
+
+  private static void unauthorized(HttpServletResponse response, String detail) throws java.io.IOException {
     response.setStatus(HttpStatus.UNAUTHORIZED.value());
     response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+    response.setCharacterEncoding(java.nio.charset.StandardCharsets.UTF_8);
     response.getWriter().write("{\"type\":\"" + ProblemDetailsAdvice.TYPE_BASE + "unauthenticated\","
         + "\"title\":\"Unauthorized\",\"status\":401,"
-        + "\"detail\":\"requests reach services only through the gateway, with a valid internal token\"}");
+        + "\"detail\":\"" + detail + "\"}");
   }
 
   @Bean
