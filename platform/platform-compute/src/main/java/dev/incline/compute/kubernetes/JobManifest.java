@@ -1,9 +1,6 @@
 package dev.incline.compute.kubernetes;
 
-import dev.incline.compute.WorkloadEnvironment;
 import dev.incline.compute.WorkloadSpec;
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
-import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import java.util.Map;
@@ -22,13 +19,7 @@ public final class JobManifest {
     if (settings.kueue().enabled()) {
       labels.put(KubernetesResources.LABEL_KUEUE_QUEUE, settings.kueue().queueName());
     }
-    PodDecorator.Pod pod = new PodDecorator.Pod(spec, settings,
-        new PodSpecBuilder().withRestartPolicy("Never"),
-        new ContainerBuilder()
-            .withName(KubernetesResources.MAIN_CONTAINER)
-            .withImage(spec.image())
-            .withCommand(spec.command())
-            .withWorkingDir(WorkloadEnvironment.Paths.CONTAINER.workspace()));
+    PodDecorator.Pod pod = PodDecorator.Pod.base(settings, spec, "Never");
     for (PodDecorator decorator : PodDecorators.ordered()) {
       decorator.decorate(pod);
     }

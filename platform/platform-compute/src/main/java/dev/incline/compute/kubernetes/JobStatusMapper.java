@@ -127,6 +127,10 @@ public final class JobStatusMapper {
     if (workspace != null && workspace.getState() != null && workspace.getState().getRunning() != null) {
       return "fetching the workspace";
     }
+    ContainerStatus datasets = containerStatus(pod, KubernetesResources.DATASETS_CONTAINER, true);
+    if (datasets != null && datasets.getState() != null && datasets.getState().getRunning() != null) {
+      return "fetching the datasets";
+    }
     return "starting";
   }
 
@@ -191,7 +195,7 @@ public final class JobStatusMapper {
     return all;
   }
 
-  private static ContainerStatus containerStatus(Pod pod, String name, boolean init) {
+  static ContainerStatus containerStatus(Pod pod, String name, boolean init) {
     if (pod == null || pod.getStatus() == null) {
       return null;
     }

@@ -9,6 +9,7 @@ import dev.incline.compute.WorkloadSpec;
 import dev.incline.compute.WorkloadStatus;
 import dev.incline.compute.logs.StampedPosition;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -62,12 +63,23 @@ import org.slf4j.LoggerFactory;
  * TTL applies. observe reports it as {@link Phase#FAILED} "stopped on request". The pod's log is then
  * gone from the cluster; the log follower has already stored it. A Job that never started (waiting
  * for Kueue) gets an activeDeadlineSeconds of 1, so that an admission after the stop ends it at once.
+ *
+ * <p><b>Notebooks</b> ({@link WorkloadRef.Kind#NOTEBOOK}) are a long-lived Pod instead of a Job
+ * ({@link NotebookManifest}), with the same Secret and ClusterIP Service, and the same labels, so
+ * the same informers see them and {@link #list()} re-adopts them. The Secret and Service are not
+ * owned by the Pod: stop deletes only the Pod (a notebook's files live on the team volume), a start
+ * after it makes a new Pod behind the same Service address, and delete removes all three. stop marks
+ * the Pod with {@value KubernetesResources#ANNOTATION_STOP_REQUESTED} and deletes it with the grace
+ * period; while it terminates observe says {@link Phase#SUCCEEDED} "stopped on request", once it is
+ * gone {@link Phase#NOT_FOUND} ({@link NotebookStatusMapper}).
  */
 public final class KubernetesRuntime implements WorkloadRuntime, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(KubernetesRuntime.class);
   private static final String BY_ID = "incline-id";
   private static final PatchContext MERGE = TeamNamespaces.MERGE;
+  private static final Duration TERMINATING_WAIT_EXTRA = Duration.ofSeconds(5);
+  private static final Duration TERMINATING_WAIT_MAX = Duration.ofSeconds(60);
 
   private final KubernetesClient client;
   private final KubernetesRuntimeSettings settings;
@@ -107,13 +119,16 @@ public final class KubernetesRuntime implements WorkloadRuntime, AutoCloseable {
   @Override
   public ApplyResult apply(WorkloadSpec spec) {
     WorkloadRef ref = spec.ref();
+    if (ref.kind() == WorkloadRef.Kind.NOTEBOOK) {
+      return applyNotebook(spec);
+    }
     ensureTeam(ref.team());
     String ns = namespace(ref);
     String name = KubernetesResources.name(ref);
     Job existing = getJob(ns, name);
     if (existing != null) {
       if (!KubernetesResources.owns(existing.getMetadata().getLabels(), ref)) {
-        throw nameTaken(ref, ns, name);
+        throw nameTaken("Job", ref, ns, name);
       }
       return ApplyResult.UNCHANGED;
     }
@@ -162,7 +177,7 @@ public final class KubernetesRuntime implements WorkloadRuntime, AutoCloseable {
       if (e.getCode() == 409) {
         Job other = getJob(job.getMetadata().getNamespace(), job.getMetadata().getName());
         if (other != null && !KubernetesResources.owns(other.getMetadata().getLabels(), ref)) {
-          throw nameTaken(ref, job.getMetadata().getNamespace(), job.getMetadata().getName());
+          throw nameTaken("Job", ref, job.getMetadata().getNamespace(), job.getMetadata().getName());
         }
         log.info("Job {} was created by a concurrent apply", job.getMetadata().getName());
         return null;
@@ -177,15 +192,127 @@ public final class KubernetesRuntime implements WorkloadRuntime, AutoCloseable {
     informers(KubernetesResources.namespace(settings, team));
   }
 
-  private static IllegalStateException nameTaken(WorkloadRef ref, String ns, String name) {
-    return new IllegalStateException("a Job " + ns + "/" + name + " exists and is not the workload " + ref.id()
+  private static IllegalStateException nameTaken(String kind, WorkloadRef ref, String ns, String name) {
+    return new IllegalStateException("a " + kind + " " + ns + "/" + name + " exists and is not the workload " + ref.id()
         + " of team " + ref.team());
+  }
+
+  /**
+   * The Secret and Service, then the Pod. When the Pod exists, only a Service that went missing is
+   * made again: what a reconciler calls on every pass stays one GET or two. A Pod still terminating
+   * after a stop is waited for (it ends within its grace period): its name is taken until it is gone.
+   * A Pod that has ended for good (its deadline, an eviction: phase Failed, which the kubelet never
+   * restarts) is replaced, or a start after such an end would find it and do nothing.
+   */
+  private ApplyResult applyNotebook(WorkloadSpec spec) {
+    WorkloadRef ref = spec.ref();
+    ensureTeam(ref.team());
+    String ns = namespace(ref);
+    String name = KubernetesResources.name(ref);
+    Service service = ServiceManifest.service(settings, spec);
+    Pod existing = awaitNotTerminating(ref, getPod(ns, name));
+    if (existing != null && !KubernetesResources.owns(existing.getMetadata().getLabels(), ref)) {
+      throw nameTaken("Pod", ref, ns, name);
+    }
+    if (existing != null && existing.getStatus() != null
+        && List.of("Failed", "Succeeded").contains(existing.getStatus().getPhase())) {
+      log.info("notebook {} of team {} starts again: its pod {}/{} ended ({})", ref.id(), ref.team(), ns, name,
+          existing.getStatus().getReason());
+      client.pods().inNamespace(ns).withName(name).delete();
+      existing = awaitNotTerminating(ref, getPod(ns, name));
+    }
+    if (existing != null) {
+      if (service != null && client.services().inNamespace(ns).withName(name).get() == null) {
+        teams.converge(service, true);
+      }
+      return ApplyResult.UNCHANGED;
+    }
+    Secret secret = SecretManifest.secret(settings, spec);
+    Pod pod = NotebookManifest.pod(settings, spec);
+    Pod created;
+    try {
+      created = createNotebook(ref, secret, service, pod);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+      teams.forget(ref.team());
+      ensureTeam(ref.team());
+      created = createNotebook(ref, secret, service, pod);
+    }
+    if (created == null) {
+      return ApplyResult.UNCHANGED;
+    }
+    log.info("created notebook {} of team {} as Pod {}/{}", ref.id(), ref.team(), ns, name);
+    return ApplyResult.CREATED;
+  }
+
+  /** As {@link #createJob}: null when the Pod exists. */
+  private Pod createNotebook(WorkloadRef ref, Secret secret, Service service, Pod pod) {
+    teams.converge(secret, true);
+    if (service != null) {
+      teams.converge(service, true);
+    }
+    String ns = pod.getMetadata().getNamespace();
+    String name = pod.getMetadata().getName();
+    try {
+      return client.resource(pod).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        Pod other = getPod(ns, name);
+        if (other != null && !KubernetesResources.owns(other.getMetadata().getLabels(), ref)) {
+          throw nameTaken("Pod", ref, ns, name);
+        }
+        log.info("Pod {} was created by a concurrent apply, or is still terminating", name);
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The pod, or null once a terminating one is gone; waits at most until its deletion deadline (the
+   * grace period the stop gave it) and a little more, then refuses rather than report a start that
+   * did not happen.
+   */
+  private Pod awaitNotTerminating(WorkloadRef ref, Pod pod) {
+    if (pod == null || pod.getMetadata().getDeletionTimestamp() == null) {
+      return pod;
+    }
+    // deletionTimestamp is when the grace period ends; a pod long past it (its node is gone) is not waited for
+    Instant deadline = JobStatusMapper.time(pod.getMetadata().getDeletionTimestamp());
+    Instant until = deadline == null ? Instant.now().plus(TERMINATING_WAIT_EXTRA)
+        : min(deadline.plus(TERMINATING_WAIT_EXTRA), Instant.now().plus(TERMINATING_WAIT_MAX));
+    String ns = pod.getMetadata().getNamespace();
+    String name = pod.getMetadata().getName();
+    log.info("notebook {} of team {} waits for its stopped pod {}/{} to go", ref.id(), ref.team(), ns, name);
+    while (pod != null && pod.getMetadata().getDeletionTimestamp() != null) {
+      if (Instant.now().isAfter(until)) {
+        throw new IllegalStateException("the notebook's previous pod " + ns + "/" + name
+            + " is still terminating; apply again once it is gone");
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for pod " + ns + "/" + name + " to go", e);
+      }
+      pod = getPod(ns, name);
+    }
+    return pod;
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
   }
 
   // ---------------------------------------------------------------- observe
 
   @Override
   public WorkloadStatus observe(WorkloadRef ref) {
+    if (ref.kind() == WorkloadRef.Kind.NOTEBOOK) {
+      return NotebookStatusMapper.status(notebookPod(ref));
+    }
     Job job = job(ref);
     if (job == null) {
       return WorkloadStatus.notFound();
@@ -206,6 +333,21 @@ public final class KubernetesRuntime implements WorkloadRuntime, AutoCloseable {
 
   private Job getJob(String ns, String name) {
     return client.batch().v1().jobs().inNamespace(ns).withName(name).get();
+  }
+
+  /** This notebook's Pod, from the cache or else the API; null when there is none, or it is not this notebook's. */
+  Pod notebookPod(WorkloadRef ref) {
+    String ns = namespace(ref);
+    String name = KubernetesResources.name(ref);
+    Pod pod = informers(ns).pods().getStore().getByKey(ns + "/" + name);
+    if (pod == null) {
+      pod = getPod(ns, name);
+    }
+    return pod != null && KubernetesResources.owns(pod.getMetadata().getLabels(), ref) ? pod : null;
+  }
+
+  private Pod getPod(String ns, String name) {
+    return client.pods().inNamespace(ns).withName(name).get();
   }
 
   private List<Pod> pods(WorkloadRef ref) {
@@ -254,7 +396,8 @@ public final class KubernetesRuntime implements WorkloadRuntime, AutoCloseable {
         if (phase == Phase.PENDING || phase == Phase.NOT_FOUND) {
           return null; // the main container has not started: there is no log to ask for yet
         }
-        Pod pod = JobStatusMapper.newest(job(ref) == null ? List.of() : pods(ref));
+        Pod pod = ref.kind() == WorkloadRef.Kind.NOTEBOOK ? notebookPod(ref)
+            : JobStatusMapper.newest(job(ref) == null ? List.of() : pods(ref));
         if (pod == null) {
           return null;
         }
@@ -278,6 +421,10 @@ public final class KubernetesRuntime implements WorkloadRuntime, AutoCloseable {
 
   @Override
   public void stop(WorkloadRef ref, Duration grace) {
+    if (ref.kind() == WorkloadRef.Kind.NOTEBOOK) {
+      stopNotebook(ref, grace);
+      return;
+    }
     Job job = job(ref);
     if (job == null || observe(ref).phase().finished()) {
       return;
@@ -297,15 +444,49 @@ public final class KubernetesRuntime implements WorkloadRuntime, AutoCloseable {
     log.info("stopping {} {} of team {} (grace {} s)", ref.kind().label(), ref.id(), ref.team(), seconds);
   }
 
-  /** The Job (its pod with it, in the background), its Service and its Secret; only objects labelled for this ref. */
+  /**
+   * Marks the notebook's Pod as stopped, then deletes it with the grace period: Jupyter gets SIGTERM
+   * and saves what it can, and the kubelet does not restart a pod that is being deleted. At least one
+   * second: a grace period of 0 is a force delete, which frees the name before the container has
+   * ended, and a start right after it would run two servers on the same files.
+   */
+  private void stopNotebook(WorkloadRef ref, Duration grace) {
+    Pod pod = notebookPod(ref);
+    if (pod == null) {
+      return;
+    }
+    String ns = namespace(ref);
+    String name = KubernetesResources.name(ref);
+    long seconds = Math.max(1, (grace.toMillis() + 999) / 1000);
+    try {
+      client.pods().inNamespace(ns).withName(name).patch(MERGE, "{\"metadata\":{\"annotations\":{\"%s\":\"%s\"}}}"
+          .formatted(KubernetesResources.ANNOTATION_STOP_REQUESTED, Instant.now()));
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        return; // gone meanwhile
+      }
+      throw e;
+    }
+    client.pods().inNamespace(ns).withName(name).withGracePeriod(seconds).delete();
+    log.info("stopping notebook {} of team {} (grace {} s)", ref.id(), ref.team(), seconds);
+  }
+
+  /**
+   * The Job (its pod with it, in the background) or the notebook's Pod (stopped as by {@link #stop}),
+   * its Service and its Secret; only objects labelled for this ref.
+   */
   @Override
   public void delete(WorkloadRef ref) {
     String ns = namespace(ref);
     String name = KubernetesResources.name(ref);
-    Job job = getJob(ns, name);
-    if (job != null && KubernetesResources.owns(job.getMetadata().getLabels(), ref)) {
-      client.batch().v1().jobs().inNamespace(ns).withName(name)
-          .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+    if (ref.kind() == WorkloadRef.Kind.NOTEBOOK) {
+      stopNotebook(ref, WorkloadSpec.DEFAULT_STOP_GRACE);
+    } else {
+      Job job = getJob(ns, name);
+      if (job != null && KubernetesResources.owns(job.getMetadata().getLabels(), ref)) {
+        client.batch().v1().jobs().inNamespace(ns).withName(name)
+            .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+      }
     }
     Service service = client.services().inNamespace(ns).withName(name).get();
     if (service != null && KubernetesResources.owns(service.getMetadata().getLabels(), ref)) {
@@ -324,8 +505,10 @@ public final class KubernetesRuntime implements WorkloadRuntime, AutoCloseable {
   }
 
   /**
-   * The Jobs of every Incline team namespace: namespaces labelled as Incline's with the prefix, and in
-   * each, Jobs whose team label is the namespace's team.
+   * The Jobs and notebook Pods of every Incline team namespace: namespaces labelled as Incline's with
+   * the prefix, and in each, Jobs and notebook Pods whose team label is the namespace's team. A
+   * stopped notebook has no Pod, so it is not listed (its Service and Secret wait for a start or a
+   * delete).
    */
   @Override
   public List<WorkloadRef> list() {
@@ -337,20 +520,32 @@ public final class KubernetesRuntime implements WorkloadRuntime, AutoCloseable {
       List<Job> jobs = client.batch().v1().jobs().inNamespace(ns)
           .withLabel(KubernetesResources.LABEL_MANAGED_BY, KubernetesResources.MANAGED_BY).list().getItems();
       for (Job job : jobs) {
-        Map<String, String> labels = job.getMetadata().getLabels();
-        try {
-          WorkloadRef ref = new WorkloadRef(labels.get(KubernetesResources.LABEL_TEAM),
-              WorkloadRef.Kind.fromLabel(labels.get(KubernetesResources.LABEL_KIND)),
-              labels.get(KubernetesResources.LABEL_ID));
-          if (ref.team().equals(team)) {
-            refs.add(ref);
-          }
-        } catch (RuntimeException e) {
-          log.warn("ignoring Job {}/{} with malformed Incline labels {}", ns, job.getMetadata().getName(), labels);
-        }
+        adopt(refs, team, "Job", job.getMetadata());
+      }
+      // A Job's pods carry the kind "job": only notebook Pods are workloads of their own.
+      List<Pod> notebooks = client.pods().inNamespace(ns)
+          .withLabel(KubernetesResources.LABEL_MANAGED_BY, KubernetesResources.MANAGED_BY)
+          .withLabel(KubernetesResources.LABEL_KIND, WorkloadRef.Kind.NOTEBOOK.label()).list().getItems();
+      for (Pod pod : notebooks) {
+        adopt(refs, team, "Pod", pod.getMetadata());
       }
     }
     return new ArrayList<>(refs);
+  }
+
+  private static void adopt(Set<WorkloadRef> refs, String team, String kind, ObjectMeta metadata) {
+    Map<String, String> labels = metadata.getLabels();
+    try {
+      WorkloadRef ref = new WorkloadRef(labels.get(KubernetesResources.LABEL_TEAM),
+          WorkloadRef.Kind.fromLabel(labels.get(KubernetesResources.LABEL_KIND)),
+          labels.get(KubernetesResources.LABEL_ID));
+      if (ref.team().equals(team)) {
+        refs.add(ref);
+      }
+    } catch (RuntimeException e) {
+      log.warn("ignoring {} {}/{} with malformed Incline labels {}", kind, metadata.getNamespace(), metadata.getName(),
+          labels);
+    }
   }
 
   @Override

@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The decorators that make a workload's pod, in the order {@link JobManifest} applies them. */
+/** The decorators that make a workload's pod, in the order {@link JobManifest} and {@link NotebookManifest} apply them. */
 final class PodDecorators {
 
   static final String WORKSPACE_VOLUME = "workspace";
@@ -33,6 +33,21 @@ final class PodDecorators {
         PodDecorators::workspaceInit,
         PodDecorators::datasetsInit,
         PodDecorators::artifactsSidecar,
+        PodDecorators::ports);
+  }
+
+  /**
+   * A notebook's: a job's without the artifacts sidecar. Artifacts and outputs are a job's, uploaded
+   * to job-service under the job's id; a notebook keeps what it makes on /storage.
+   */
+  static List<PodDecorator> notebook() {
+    return List.of(
+        PodDecorators::volumes,
+        PodDecorators::resources,
+        PodDecorators::gpu,
+        PodDecorators::environment,
+        PodDecorators::workspaceInit,
+        PodDecorators::datasetsInit,
         PodDecorators::ports);
   }
 

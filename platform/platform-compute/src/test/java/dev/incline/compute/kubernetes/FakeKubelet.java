@@ -34,8 +34,8 @@ import java.util.regex.Pattern;
 
 /**
  * Plays the kubelet, the scheduler and the Job controller on fabric8's mock API server (CRUD mode):
- * creates a Job's pod, moves it through its phases, sets the Job's conditions, and serves the main
- * container's log with {@code timestamps}/{@code sinceTime} as the API server does. The CRUD mode
+ * creates a Job's pod, moves it (or a notebook's pod) through its phases, sets the Job's conditions,
+ * and serves the main container's log with {@code timestamps}/{@code sinceTime} as the API server does. The CRUD mode
  * has no log endpoint, so log requests are answered by a dispatcher in front of it.
  */
 public final class FakeKubelet implements AutoCloseable {
@@ -202,6 +202,32 @@ public final class FakeKubelet implements AutoCloseable {
     return updatePod(pod, b -> b.editOrNewStatus().withPhase("Running").withConditions().withContainerStatuses(
         main(pod, new ContainerStateBuilder().withNewRunning().withStartedAt(Instant.now().toString()).endRunning()
             .build()))
+        .endStatus());
+  }
+
+  /**
+   * A container of a pod that restarts Always ended and waits to be started again: the pod stays
+   * Running, the container waits in CrashLoopBackOff with its last end as {@code lastState}.
+   */
+  public Pod crashLoopBackOff(Pod pod, int exitCode, String reason, int restarts) {
+    return updatePod(pod, b -> b.editOrNewStatus().withPhase("Running").withContainerStatuses(
+        new ContainerStatusBuilder().withName(KubernetesResources.MAIN_CONTAINER)
+            .withImage(pod.getSpec().getContainers().getFirst().getImage())
+            .withRestartCount(restarts)
+            .withState(new ContainerStateBuilder().withNewWaiting().withReason("CrashLoopBackOff")
+                .withMessage("back-off 10s restarting failed container").endWaiting().build())
+            .withLastState(new ContainerStateBuilder().withNewTerminated().withExitCode(exitCode).withReason(reason)
+                .withStartedAt(Instant.now().minusSeconds(5).toString()).withFinishedAt(Instant.now().toString())
+                .endTerminated().build())
+            .build())
+        .endStatus());
+  }
+
+  /** The kubelet failed the pod as a whole (activeDeadlineSeconds: "DeadlineExceeded"; "Evicted"), with its containers. */
+  public Pod podFailed(Pod pod, String reason, String message) {
+    return updatePod(pod, b -> b.editOrNewStatus().withPhase("Failed").withReason(reason).withMessage(message)
+        .withContainerStatuses(main(pod, new ContainerStateBuilder().withNewTerminated().withExitCode(143)
+            .withReason("Error").withFinishedAt(Instant.now().toString()).endTerminated().build()))
         .endStatus());
   }
 

@@ -17,6 +17,7 @@ class KubernetesLayeringTest {
       .or().haveSimpleNameStartingWith("PodDecorator")
       .or().haveSimpleName("PodResources")
       .or().haveSimpleName("JobStatusMapper")
+      .or().haveSimpleName("NotebookStatusMapper")
       .or().haveSimpleName("KubernetesResources")
       .should().dependOnClassesThat().resideInAPackage("io.fabric8.kubernetes.client..");
 
