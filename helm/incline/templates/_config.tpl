@@ -43,10 +43,10 @@ incline:
 {{- end -}}
 
 {{/*
-incline.compute.* of the services that act on the cluster, job-service and deployment-service: the
-kubernetes runtime, with the same team namespaces, quotas, workload role and ServiceAccount for both,
-so that each converges a team's namespace (its quota, NetworkPolicy, RoleBinding incline-controller)
-to the same objects and neither undoes what the other wrote.
+incline.compute.* of the services that act on the cluster, job-service, deployment-service and
+notebook-service: the kubernetes runtime, with the same team namespaces, quotas, workload role and
+ServiceAccount for all, so that each converges a team's namespace (its quota, NetworkPolicy,
+RoleBinding incline-controller) to the same objects and none undoes what another wrote.
 */}}
 {{- define "incline.config.compute" -}}
 {{- $k := .Values.kubernetes -}}
@@ -117,6 +117,7 @@ incline:
       storage: {{ include "incline.url" (dict "root" . "name" "storage-service" "service" .Values.storageService) | quote }}
       models: {{ include "incline.url" (dict "root" . "name" "model-registry" "service" .Values.modelRegistry) | quote }}
       deployments: {{ include "incline.url" (dict "root" . "name" "deployment-service" "service" .Values.deploymentService) | quote }}
+      notebooks: {{ include "incline.url" (dict "root" . "name" "notebook-service" "service" .Values.notebookService) | quote }}
     rate-limit:
       requests-per-second: {{ .Values.apiGateway.rateLimit.requestsPerSecond }}
       burst: {{ .Values.apiGateway.rateLimit.burst }}
@@ -216,4 +217,48 @@ incline:
     ready-timeout: {{ $d.readyTimeout | quote }}
     max-replicas: {{ $d.maxReplicasPerDeployment | int }}
     model-token-ttl: {{ $d.modelTokenTtl | quote }}
+{{- end -}}
+
+
+{{/*
+Spring configuration of notebook-service (mounted as /config/notebook-service.yaml). It runs Jupyter
+notebooks on the cluster with the kubernetes runtime, in the same team namespaces as job-service's
+jobs and under the same ServiceAccount (incline.config.compute). It holds no key and no S3 setting;
+the internal token and the database password come as environment variables from Secrets.
+incline.notebooks.dataset-cache is left unset: it is only used by the local runtimes.
+*/}}
+{{- define "incline.config.notebookService" -}}
+{{- $merged := mustMergeOverwrite (fromYaml (include "incline.config.notebookService.base" .)) (deepCopy .Values.notebookService.config) -}}
+{{- toYaml $merged -}}
+{{- end -}}
+
+{{- define "incline.config.notebookService.base" -}}
+{{- $s := .Values.notebookService -}}
+{{- $n := .Values.notebooks -}}
+{{- $defaultHours := int $n.autoShutdown.defaultHours -}}
+{{- $maxHours := int $n.autoShutdown.maxHours -}}
+{{- if or (lt $defaultHours 1) (gt $defaultHours $maxHours) -}}
+{{- fail (printf "notebooks.autoShutdown.defaultHours must be between 1 and notebooks.autoShutdown.maxHours (%d): %d" $maxHours $defaultHours) -}}
+{{- end -}}
+spring:
+  {{- include "incline.datasource" (dict "root" . "schema" "notebooks") | nindent 2 }}
+incline:
+  compute:
+    {{- include "incline.config.compute" . | nindent 4 }}
+  notebooks:
+    services:
+      jobs: {{ include "incline.url" (dict "root" . "name" "job-service" "service" .Values.jobService) | quote }}
+      storage: {{ include "incline.url" (dict "root" . "name" "storage-service" "service" .Values.storageService) | quote }}
+    image: {{ $n.image | quote }}
+    port: {{ $n.port | int }}
+    default-machine-type: {{ default .Values.jobService.defaultMachineType $n.defaultMachineType | quote }}
+    auto-shutdown:
+      default-hours: {{ $defaultHours }}
+      max-hours: {{ $maxHours }}
+    idle:
+      timeout: {{ $n.idle.timeout | quote }}
+      check-interval: {{ $n.idle.checkInterval | quote }}
+    reconcile-interval: {{ $s.reconcileInterval | quote }}
+    start-timeout: {{ $n.startTimeout | quote }}
+    stop-grace: {{ $n.stopGrace | quote }}
 {{- end -}}

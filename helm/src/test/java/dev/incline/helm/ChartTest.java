@@ -34,9 +34,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ChartTest {
 
   private static final List<String> SERVICES =
-      List.of("api-gateway", "job-service", "storage-service", "model-registry", "deployment-service");
+      List.of("api-gateway", "job-service", "storage-service", "model-registry", "deployment-service", "notebook-service");
   private static final Map<String, Integer> PORTS = Map.of("api-gateway", 8080, "job-service", 8081,
-      "storage-service", 8082, "model-registry", 8083, "deployment-service", 8084);
+      "storage-service", 8082, "model-registry", 8083, "deployment-service", 8084, "notebook-service", 8085);
   private static final List<String> WORKLOAD_VERBS = List.of("get", "list", "watch", "create", "update", "patch", "delete");
 
   private static Chart defaults;
@@ -55,7 +55,8 @@ class ChartTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry", "deployment-service"})
+  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry", "deployment-service",
+      "notebook-service"})
   void eachServiceHasDeploymentServiceAutoscalerAndDisruptionBudget(String service) {
     for (Chart chart : List.of(defaults, gpu)) {
       eachServiceHasDeploymentServiceAutoscalerAndDisruptionBudget(chart, service);
@@ -99,11 +100,12 @@ class ChartTest {
     assertThat(chart.get(Deployment.class, "incline-job-service").getSpec().getReplicas()).isEqualTo(3);
     assertThat(chart.all(HorizontalPodAutoscaler.class)).extracting(h -> h.getMetadata().getName())
         .containsExactlyInAnyOrder("incline-api-gateway", "incline-storage-service", "incline-model-registry",
-            "incline-deployment-service");
+            "incline-deployment-service", "incline-notebook-service");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry", "deployment-service"})
+  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry", "deployment-service",
+      "notebook-service"})
   void probesUseSpringBootHealthGroups(String service) {
     Container c = container(defaults.get(Deployment.class, "incline-" + service));
     assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/liveness");
@@ -114,7 +116,8 @@ class ChartTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry", "deployment-service"})
+  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry", "deployment-service",
+      "notebook-service"})
   void runsAsNonRootOnAReadOnlyRootFilesystemWithAWritableTmp(String service) {
     Deployment deployment = defaults.get(Deployment.class, "incline-" + service);
     PodSpec pod = deployment.getSpec().getTemplate().getSpec();
@@ -134,7 +137,8 @@ class ChartTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry", "deployment-service"})
+  @ValueSource(strings = {"api-gateway", "job-service", "storage-service", "model-registry", "deployment-service",
+      "notebook-service"})
   void readsItsConfigMapFromConfigAndKnowsItsNamespace(String service) {
     Deployment deployment = defaults.get(Deployment.class, "incline-" + service);
     PodSpec pod = deployment.getSpec().getTemplate().getSpec();
@@ -230,6 +234,77 @@ class ChartTest {
   }
 
   @Test
+  void notebookServiceRunsNotebooksWithJobServicesKubernetesSettings() {
+    for (Chart chart : List.of(defaults, gpu)) {
+      Map<String, Object> config = chart.config("notebook-service");
+      // the same team namespaces, quotas, workload role and controller ServiceAccount: all three services
+      // converge a team's namespace, and must converge it to the same objects
+      assertThat(Chart.<Map<String, Object>>at(config, "incline.compute"))
+          .isEqualTo(Chart.<Map<String, Object>>at(chart.config("job-service"), "incline.compute"))
+          .isEqualTo(Chart.<Map<String, Object>>at(chart.config("deployment-service"), "incline.compute"));
+      assertThat(Chart.<String>at(config, "incline.compute.runtime")).isEqualTo("kubernetes");
+      assertThat(Chart.<String>at(config, "incline.compute.kubernetes.controller-service-account"))
+          .isEqualTo("incline-job-service");
+      assertThat(Chart.<String>at(config, "incline.notebooks.services.jobs")).isEqualTo("http://incline-job-service:8081");
+      assertThat(Chart.<String>at(config, "incline.notebooks.services.storage")).isEqualTo("http://incline-storage-service:8082");
+      assertThat(Chart.<Map<String, Object>>at(config, "incline")).as("notebook-service never talks to the object store")
+          .doesNotContainKey("s3");
+      assertThat(Chart.<Map<String, Object>>at(config, "incline.notebooks")).as("local runtimes only")
+          .doesNotContainKey("dataset-cache");
+      Deployment deployment = chart.get(Deployment.class, "incline-notebook-service");
+      Map<String, EnvVar> env = env(deployment);
+      assertThat(env).containsKeys("INCLINE_INTERNAL_TOKEN_SECRET", "SPRING_DATASOURCE_PASSWORD", "POD_NAMESPACE")
+          .doesNotContainKeys("INCLINE_S3_ACCESS_KEY", "INCLINE_S3_SECRET_KEY", "ENCRYPTION_KEY");
+      assertThat(env.get("INCLINE_INTERNAL_TOKEN_SECRET").getValueFrom().getSecretKeyRef().getName())
+          .isEqualTo("incline-internal-token");
+      assertThat(container(deployment).getPorts()).singleElement().satisfies(p -> {
+        assertThat(p.getName()).isEqualTo("http");
+        assertThat(p.getContainerPort()).isEqualTo(8085);
+      });
+      assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
+          .containsEntry("app.kubernetes.io/component", "notebook-service");
+    }
+    Map<String, Object> notebooks = at(defaults.config("notebook-service"), "incline.notebooks");
+    assertThat(notebooks).containsEntry("image", "quay.io/jupyter/base-notebook:2025-03-14").containsEntry("port", 8888)
+        .containsEntry("default-machine-type", "C3").containsEntry("reconcile-interval", "2s")
+        .containsEntry("start-timeout", "10m").containsEntry("stop-grace", "10s")
+        .containsEntry("auto-shutdown", Map.of("default-hours", 12, "max-hours", 72))
+        .containsEntry("idle", Map.of("timeout", "1h", "check-interval", "30s"));
+    assertThat(Chart.<String>at(gpu.config("notebook-service"), "incline.notebooks.default-machine-type"))
+        .as("jobService.defaultMachineType when notebooks name none").isEqualTo("C5");
+    assertThat(Chart.<Map<String, Object>>at(gpu.config("notebook-service"), "incline.compute.kubernetes.quota.teams"))
+        .containsOnlyKeys("[team_research]", "[team_inference]");
+    assertThat(gpu.get(Deployment.class, "incline-notebook-service").getSpec().getTemplate().getSpec().getNodeSelector())
+        .containsEntry("kubernetes.io/os", "linux");
+
+    Chart custom = Chart.render(t -> t.set("notebooks.image", "registry.example.com/ml/notebook:2025.1")
+        .set("notebooks.defaultMachineType", "C7").set("notebooks.autoShutdown.defaultHours", 4)
+        .set("notebooks.autoShutdown.maxHours", 24).set("notebooks.idle.timeout", "0")
+        .set("notebookService.port", 9085).set("fullnameOverride", "ml"));
+    Map<String, Object> customConfig = new org.yaml.snakeyaml.Yaml().load(
+        custom.get(ConfigMap.class, "ml-notebook-service").getData().get("notebook-service.yaml"));
+    assertThat(Chart.<Map<String, Object>>at(customConfig, "incline.notebooks"))
+        .containsEntry("image", "registry.example.com/ml/notebook:2025.1").containsEntry("default-machine-type", "C7")
+        .containsEntry("auto-shutdown", Map.of("default-hours", 4, "max-hours", 24));
+    assertThat(Chart.<String>at(customConfig, "incline.notebooks.idle.timeout")).as("culling off").isEqualTo("0");
+    assertThat(Chart.<String>at(customConfig, "incline.compute.kubernetes.controller-service-account")).isEqualTo("ml-job-service");
+    assertThat(custom.get(Service.class, "ml-notebook-service").getSpec().getPorts().getFirst().getPort()).isEqualTo(9085);
+    assertThat(container(custom.get(Deployment.class, "ml-notebook-service")).getPorts().getFirst().getContainerPort())
+        .isEqualTo(9085);
+  }
+
+  @Test
+  void notebookAutoShutdownDefaultMustBeWithinItsMaximum() {
+    // notebook-service refuses to start with such a configuration: the chart says so at install time
+    assertThatThrownBy(() -> Chart.render(t -> t.set("notebooks.autoShutdown.defaultHours", 100)))
+        .hasMessageContaining("notebooks.autoShutdown.defaultHours must be between 1 and notebooks.autoShutdown.maxHours (72): 100");
+    assertThatThrownBy(() -> Chart.render(t -> t.set("notebooks.autoShutdown.defaultHours", 0)))
+        .hasMessageContaining("notebooks.autoShutdown.defaultHours must be between 1");
+    Chart longer = Chart.render(t -> t.set("notebooks.autoShutdown.defaultHours", 100).set("notebooks.autoShutdown.maxHours", 168));
+    assertThat(Chart.<Integer>at(longer.config("notebook-service"), "incline.notebooks.auto-shutdown.default-hours")).isEqualTo(100);
+  }
+
+  @Test
   void eachServiceHasItsOwnSchema() {
     Map<String, Object> jobs = defaults.config("job-service");
     Map<String, Object> gateway = defaults.config("api-gateway");
@@ -266,6 +341,14 @@ class ChartTest {
     assertThat(Chart.<String>at(deployments, "spring.flyway.default-schema")).isEqualTo("deployments");
     assertThat(Chart.<String>at(gpu.config("deployment-service"), "spring.datasource.url"))
         .isEqualTo("jdbc:postgresql://postgres.db.svc:5432/incline?sslmode=require&currentSchema=deployments");
+    Map<String, Object> notebooks = defaults.config("notebook-service");
+    assertThat(Chart.<String>at(notebooks, "spring.datasource.url"))
+        .isEqualTo("jdbc:postgresql://postgresql:5432/incline?currentSchema=notebooks");
+    assertThat(Chart.<String>at(notebooks, "spring.datasource.username")).isEqualTo("incline");
+    assertThat(Chart.<String>at(notebooks, "spring.flyway.schemas")).isEqualTo("notebooks");
+    assertThat(Chart.<String>at(notebooks, "spring.flyway.default-schema")).isEqualTo("notebooks");
+    assertThat(Chart.<String>at(gpu.config("notebook-service"), "spring.datasource.url"))
+        .isEqualTo("jdbc:postgresql://postgres.db.svc:5432/incline?sslmode=require&currentSchema=notebooks");
   }
 
   @Test
@@ -281,6 +364,9 @@ class ChartTest {
     assertThat(Chart.<String>at(config, "incline.gateway.services.deployments")).isEqualTo("http://incline-deployment-service:8084");
     assertThat(Chart.<String>at(gpu.config("api-gateway"), "incline.gateway.services.deployments"))
         .isEqualTo("http://incline-deployment-service:8084");
+    assertThat(Chart.<String>at(config, "incline.gateway.services.notebooks")).isEqualTo("http://incline-notebook-service:8085");
+    assertThat(Chart.<String>at(gpu.config("api-gateway"), "incline.gateway.services.notebooks"))
+        .isEqualTo("http://incline-notebook-service:8085");
     String renamed = Chart.render(t -> t.set("fullnameOverride", "ml")).get(ConfigMap.class, "ml-api-gateway")
         .getData().get("api-gateway.yaml");
     assertThat(Chart.<String>at(new org.yaml.snakeyaml.Yaml().load(renamed), "incline.gateway.services.storage"))
@@ -289,6 +375,12 @@ class ChartTest {
         .isEqualTo("http://ml-model-registry:8083");
     assertThat(Chart.<String>at(new org.yaml.snakeyaml.Yaml().load(renamed), "incline.gateway.services.deployments"))
         .isEqualTo("http://ml-deployment-service:8084");
+    assertThat(Chart.<String>at(new org.yaml.snakeyaml.Yaml().load(renamed), "incline.gateway.services.notebooks"))
+        .isEqualTo("http://ml-notebook-service:8085");
+    String moved = Chart.render(t -> t.set("notebookService.port", 9085)).get(ConfigMap.class, "incline-api-gateway")
+        .getData().get("api-gateway.yaml");
+    assertThat(Chart.<String>at(new org.yaml.snakeyaml.Yaml().load(moved), "incline.gateway.services.notebooks"))
+        .isEqualTo("http://incline-notebook-service:9085");
     assertThat(Chart.<String>at(config, "incline.gateway.bootstrap.team")).isEqualTo("default");
     assertThat(env(defaults.get(Deployment.class, "incline-api-gateway"))).doesNotContainKey("INCLINE_GATEWAY_BOOTSTRAP_API_KEY");
   }
@@ -302,7 +394,7 @@ class ChartTest {
   }
 
   @Test
-  void onlyJobServiceAndDeploymentServiceUseTheControllerServiceAccount() {
+  void onlyJobServiceDeploymentServiceAndNotebookServiceUseTheControllerServiceAccount() {
     assertThat(defaults.all(ServiceAccount.class)).extracting(a -> a.getMetadata().getName())
         .as("one identity on the cluster").containsExactly("incline-job-service");
     PodSpec jobs = defaults.get(Deployment.class, "incline-job-service").getSpec().getTemplate().getSpec();
@@ -314,10 +406,15 @@ class ChartTest {
       PodSpec deployments = chart.get(Deployment.class, "incline-deployment-service").getSpec().getTemplate().getSpec();
       assertThat(deployments.getServiceAccountName()).isEqualTo("incline-job-service");
       assertThat(deployments.getAutomountServiceAccountToken()).as("deployment-service talks to the Kubernetes API").isTrue();
+      PodSpec notebooks = chart.get(Deployment.class, "incline-notebook-service").getSpec().getTemplate().getSpec();
+      assertThat(notebooks.getServiceAccountName()).isEqualTo("incline-job-service");
+      assertThat(notebooks.getAutomountServiceAccountToken()).as("notebook-service talks to the Kubernetes API").isTrue();
     }
-    PodSpec renamed = Chart.render(t -> t.set("fullnameOverride", "ml")).get(Deployment.class, "ml-deployment-service")
-        .getSpec().getTemplate().getSpec();
+    Chart renamedChart = Chart.render(t -> t.set("fullnameOverride", "ml"));
+    PodSpec renamed = renamedChart.get(Deployment.class, "ml-deployment-service").getSpec().getTemplate().getSpec();
     assertThat(renamed.getServiceAccountName()).isEqualTo("ml-job-service");
+    assertThat(renamedChart.get(Deployment.class, "ml-notebook-service").getSpec().getTemplate().getSpec().getServiceAccountName())
+        .isEqualTo("ml-job-service");
     PodSpec gateway = defaults.get(Deployment.class, "incline-api-gateway").getSpec().getTemplate().getSpec();
     assertThat(gateway.getServiceAccountName()).isNull();
     assertThat(gateway.getAutomountServiceAccountToken()).isFalse();
@@ -355,7 +452,7 @@ class ChartTest {
     // uploads are written whole to /tmp before they go to S3: its emptyDir must hold several of the largest
     assertThat(tmpSizeLimit(defaults, "model-registry")).isEqualTo("20Gi");
     assertThat(tmpSizeLimit(gpu, "model-registry")).isEqualTo("20Gi");
-    for (String service : List.of("api-gateway", "job-service", "storage-service", "deployment-service")) {
+    for (String service : List.of("api-gateway", "job-service", "storage-service", "deployment-service", "notebook-service")) {
       assertThat(tmpSizeLimit(defaults, service)).as(service).isEqualTo("1Gi");
     }
     Chart chart = Chart.render(t -> t.set("modelRegistry.tmpSizeLimit", "50Gi").set("modelRegistry.maxUploadSize", "20GB"));
@@ -519,6 +616,20 @@ class ChartTest {
   }
 
   @Test
+  void workloadClusterRoleLetsNotebookServiceRunNotebooks() {
+    // what the kubernetes runtime does for a notebook in a team namespace: its Pod, Service and token Secret
+    // created, read, watched, patched and deleted, the Pod's log read when Jupyter does not come up
+    ClusterRole role = defaults.get(ClusterRole.class, "incline-workloads");
+    for (String resource : List.of("pods", "services", "secrets")) {
+      assertThat(rule(role, "", resource).getVerbs()).as(resource)
+          .contains("create", "get", "list", "watch", "delete", "patch");
+    }
+    assertThat(rule(role, "", "pods/log").getVerbs()).contains("get");
+    assertThat(rule(role, "", "persistentvolumeclaims").getVerbs()).as("the team PVC on /storage").contains("get", "create");
+    assertThat(gpu.get(ClusterRole.class, "incline-workloads").getRules()).isEqualTo(role.getRules());
+  }
+
+  @Test
   void noRoleGrantsWildcards() {
     for (Chart chart : List.of(defaults, gpu)) {
       assertThat(chart.all(ClusterRole.class)).flatExtracting(ClusterRole::getRules).allSatisfy(r -> {
@@ -555,6 +666,33 @@ class ChartTest {
   }
 
   @Test
+  void ingressKeepsIdleNotebookWebSocketsOpen() {
+    // ingress-nginx upgrades WebSockets by default, but closes one after 60 s without traffic: an idle
+    // kernel's socket must survive, and so must a quiet log stream
+    for (Chart chart : List.of(defaults, gpu)) {
+      Ingress ingress = chart.get(Ingress.class, "incline-api-gateway");
+      assertThat(ingress.getMetadata().getAnnotations())
+          .containsEntry("nginx.ingress.kubernetes.io/proxy-read-timeout", "3600")
+          .containsEntry("nginx.ingress.kubernetes.io/proxy-send-timeout", "3600");
+      assertThat(backend(ingress, "/notebooks/nb_01/api/kernels/k1/channels")).isEqualTo("incline-api-gateway");
+    }
+    assertThat(gpu.get(Ingress.class, "incline-api-gateway").getMetadata().getAnnotations())
+        .as("the values' own annotations are kept").containsEntry("nginx.ingress.kubernetes.io/proxy-buffering", "off")
+        .containsEntry("cert-manager.io/cluster-issuer", "letsencrypt");
+
+    Ingress day = Chart.render(t -> t.set("ingress.proxyTimeoutSeconds", 86400)).get(Ingress.class, "incline-api-gateway");
+    assertThat(day.getMetadata().getAnnotations()).containsEntry("nginx.ingress.kubernetes.io/proxy-read-timeout", "86400")
+        .containsEntry("nginx.ingress.kubernetes.io/proxy-send-timeout", "86400");
+    Ingress overridden = Chart.render(t -> t.set("ingress.annotations.nginx\\.ingress\\.kubernetes\\.io/proxy-send-timeout", "600"))
+        .get(Ingress.class, "incline-api-gateway");
+    assertThat(overridden.getMetadata().getAnnotations()).as("ingress.annotations win")
+        .containsEntry("nginx.ingress.kubernetes.io/proxy-send-timeout", "600")
+        .containsEntry("nginx.ingress.kubernetes.io/proxy-read-timeout", "3600");
+    Ingress none = Chart.render(t -> t.set("ingress.proxyTimeoutSeconds", "null")).get(Ingress.class, "incline-api-gateway");
+    assertThat(none.getMetadata().getAnnotations()).as("another controller's").isNullOrEmpty();
+  }
+
+  @Test
   void secretsAreReferencedNeverInlined() {
     Chart chart = Chart.render(t -> t.set("postgresql.password", "pg-password-4711")
         .set("s3.accessKey", "s3-access-4711").set("s3.secretKey", "s3-secret-4711"));
@@ -577,7 +715,7 @@ class ChartTest {
       assertThat(env.get("INCLINE_S3_SECRET_KEY").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("secretKey");
     }
     assertThat(decoded(chart.get(Secret.class, "incline-s3"), "secretKey")).isEqualTo("s3-secret-4711");
-    for (String service : List.of("api-gateway", "deployment-service")) {
+    for (String service : List.of("api-gateway", "deployment-service", "notebook-service")) {
       assertThat(env(chart.get(Deployment.class, "incline-" + service)))
           .as("only job-service, storage-service and model-registry talk to S3").doesNotContainKeys("INCLINE_S3_ACCESS_KEY", "INCLINE_S3_SECRET_KEY");
     }
@@ -593,6 +731,8 @@ class ChartTest {
       assertThat(env.get("INCLINE_S3_SECRET_KEY").getValueFrom().getSecretKeyRef().getName()).isEqualTo("incline-s3-credentials");
     }
     assertThat(env(gpu.get(Deployment.class, "incline-deployment-service")).get("SPRING_DATASOURCE_PASSWORD")
+        .getValueFrom().getSecretKeyRef().getName()).isEqualTo("incline-postgresql-credentials");
+    assertThat(env(gpu.get(Deployment.class, "incline-notebook-service")).get("SPRING_DATASOURCE_PASSWORD")
         .getValueFrom().getSecretKeyRef().getName()).isEqualTo("incline-postgresql-credentials");
 
     Chart own = Chart.render(t -> t.set("internalToken.existingSecret", "my-token"));
@@ -635,6 +775,10 @@ class ChartTest {
         .isEqualTo("docker.io/incline/incline-deployment-service:0.1.0");
     assertThat(container(gpu.get(Deployment.class, "incline-deployment-service")).getImage())
         .isEqualTo("registry.example.com/incline/incline-deployment-service:0.1.0");
+    assertThat(container(defaults.get(Deployment.class, "incline-notebook-service")).getImage())
+        .isEqualTo("docker.io/incline/incline-notebook-service:0.1.0");
+    assertThat(container(gpu.get(Deployment.class, "incline-notebook-service")).getImage())
+        .isEqualTo("registry.example.com/incline/incline-notebook-service:0.1.0");
 
     Chart tagged = Chart.render(t -> t.set("image.registry", "r.local:5000/ml").set("image.tag", "1.2.3")
         .set("image.pullPolicy", "Always").set("agent.image.repository", "custom-agent")
@@ -650,6 +794,10 @@ class ChartTest {
         .as("the model init container").isEqualTo("r.local:5000/ml/custom-agent:1.2.3");
     assertThat(container(tagged.get(Deployment.class, "incline-deployment-service")).getImage())
         .isEqualTo("r.local:5000/ml/incline-deployment-service:1.2.3");
+    assertThat(container(tagged.get(Deployment.class, "incline-notebook-service")).getImage())
+        .isEqualTo("r.local:5000/ml/incline-notebook-service:1.2.3");
+    assertThat(Chart.<String>at(tagged.config("notebook-service"), "incline.notebooks.image"))
+        .as("a public Jupyter image: neither image.registry nor image.tag applies").isEqualTo("quay.io/jupyter/base-notebook:2025-03-14");
   }
 
   @Test
@@ -661,8 +809,10 @@ class ChartTest {
     assertThat(Chart.<String>at(values, "storageService.image.repository")).isEqualTo("incline-storage-service");
     assertThat(Chart.<String>at(values, "modelRegistry.image.repository")).isEqualTo("incline-model-registry");
     assertThat(Chart.<String>at(values, "deploymentService.image.repository")).isEqualTo("incline-deployment-service");
+    assertThat(Chart.<String>at(values, "notebookService.image.repository")).isEqualTo("incline-notebook-service");
     assertThat(defaults.all(Deployment.class)).flatExtracting(d -> d.getSpec().getTemplate().getSpec().getContainers())
-        .extracting(Container::getImage).noneMatch(image -> image.contains("incline-model-server"));
+        .extracting(Container::getImage).noneMatch(image -> image.contains("incline-model-server"))
+        .as("notebook-service starts the notebook image").noneMatch(image -> image.contains("jupyter"));
   }
 
   @Test
@@ -696,7 +846,8 @@ class ChartTest {
         .set("apiGateway.config.incline.gateway.key-cache-ttl", "30s")
         .set("storageService.config.incline.storage.presign-ttl", "15m")
         .set("modelRegistry.config.incline.registry.presign-ttl", "5m")
-        .set("deploymentService.config.incline.deployments.drain-timeout", "10s"));
+        .set("deploymentService.config.incline.deployments.drain-timeout", "10s")
+        .set("notebookService.config.incline.notebooks.auto-shutdown.hour", "1m"));
     Map<String, Object> jobs = chart.config("job-service");
     assertThat(Chart.<Object>at(jobs, "incline.jobs.max-retries")).isEqualTo(3);
     assertThat(Chart.<String>at(jobs, "incline.jobs.agent-url")).as("kept").startsWith("http://incline-job-service");
@@ -711,6 +862,10 @@ class ChartTest {
     assertThat(Chart.<String>at(deployments, "incline.deployments.drain-timeout")).isEqualTo("10s");
     assertThat(Chart.<String>at(deployments, "incline.deployments.agent-url")).as("kept")
         .isEqualTo("http://incline-deployment-service.incline.svc:8084");
+    Map<String, Object> notebooks = chart.config("notebook-service");
+    assertThat(Chart.<String>at(notebooks, "incline.notebooks.auto-shutdown.hour")).isEqualTo("1m");
+    assertThat(Chart.<Map<String, Object>>at(notebooks, "incline.notebooks.auto-shutdown")).as("kept")
+        .containsEntry("default-hours", 12).containsEntry("max-hours", 72);
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.incline.gateway.config.GatewayProperties;
 import dev.incline.jobs.config.JobsProperties;
 import dev.incline.jobs.config.KubernetesProperties;
 import dev.incline.jobs.machine.MachineType;
+import dev.incline.notebooks.config.NotebooksProperties;
 import dev.incline.platform.s3.S3Properties;
 import dev.incline.registry.config.RegistryProperties;
 import dev.incline.storage.config.StorageProperties;
@@ -51,6 +52,8 @@ class SpringBindingTest {
   private static Binder gpuRegistry;
   private static Binder deployments;
   private static Binder gpuDeployments;
+  private static Binder notebooks;
+  private static Binder gpuNotebooks;
   private static String gatewayFile;
   private static String gpuGatewayFile;
 
@@ -71,6 +74,8 @@ class SpringBindingTest {
     gpuRegistry = binder(file(gpuChart, "model-registry"));
     deployments = binder(file(defaultChart, "deployment-service"));
     gpuDeployments = binder(file(gpuChart, "deployment-service"));
+    notebooks = binder(file(defaultChart, "notebook-service"));
+    gpuNotebooks = binder(file(gpuChart, "notebook-service"));
     gatewayFile = file(defaultChart, "api-gateway");
     gpuGatewayFile = file(gpuChart, "api-gateway");
   }
@@ -145,6 +150,72 @@ class SpringBindingTest {
       assertThat(properties.services().deployments()).isEqualTo(URI.create("http://incline-deployment-service:8084"));
       assertThat(properties.services().models()).isEqualTo(URI.create("http://incline-model-registry:8083"));
     }
+  }
+
+  @Test
+  void gatewayKnowsWhereNotebookServiceListens() {
+    for (Binder binder : List.of(gateway, gpuGateway)) {
+      GatewayProperties properties = binder.bind("incline.gateway", GatewayProperties.class).get();
+      assertThat(properties.services().notebooks()).isEqualTo(URI.create("http://incline-notebook-service:8085"));
+    }
+  }
+
+  @Test
+  void notebookSettingsBindToNotebooksProperties() {
+    for (Binder binder : List.of(notebooks, gpuNotebooks)) {
+      NotebooksProperties properties = binder.bind("incline.notebooks", NotebooksProperties.class).get();
+      assertThat(properties.services().jobs()).isEqualTo(URI.create("http://incline-job-service:8081"));
+      assertThat(properties.services().storage()).isEqualTo(URI.create("http://incline-storage-service:8082"));
+      assertThat(properties.image()).isEqualTo("quay.io/jupyter/base-notebook:2025-03-14");
+      assertThat(properties.port()).isEqualTo(8888);
+      assertThat(properties.autoShutdown().defaultHours()).isEqualTo(12);
+      assertThat(properties.autoShutdown().maxHours()).isEqualTo(72);
+      assertThat(properties.autoShutdown().hour()).as("the service's default: only tests shorten it").isEqualTo(Duration.ofHours(1));
+      assertThat(properties.idle().timeout()).isEqualTo(Duration.ofHours(1));
+      assertThat(properties.idle().checkInterval()).isEqualTo(Duration.ofSeconds(30));
+      assertThat(properties.idle().enabled()).isTrue();
+      assertThat(properties.reconcileInterval()).isEqualTo(Duration.ofSeconds(2));
+      assertThat(properties.startTimeout()).isEqualTo(Duration.ofMinutes(10));
+      assertThat(properties.stopGrace()).isEqualTo(Duration.ofSeconds(10));
+      assertThat(binder.bind("spring.flyway.schemas", String.class).get()).isEqualTo("notebooks");
+      assertThat(binder.bind("spring.flyway.default-schema", String.class).get()).isEqualTo("notebooks");
+      assertThat(binder.bind("incline.compute", dev.incline.notebooks.config.ComputeProperties.class).get().runtime())
+          .isEqualTo("kubernetes");
+      assertThat(binder.bind("incline.s3.bucket", String.class).isBound())
+          .as("no bucket, so platform-core's S3AutoConfiguration stays off: notebook-service holds no S3 credentials").isFalse();
+    }
+    assertThat(notebooks.bind("incline.notebooks", NotebooksProperties.class).get().defaultMachineType()).isEqualTo("C3");
+    assertThat(gpuNotebooks.bind("incline.notebooks", NotebooksProperties.class).get().defaultMachineType()).isEqualTo("C5");
+
+    Chart custom = Chart.render(t -> t.set("notebooks.idle.timeout", "0").set("notebooks.autoShutdown.defaultHours", 24)
+        .set("notebooks.autoShutdown.maxHours", 168).set("notebooks.stopGrace", "1m"));
+    NotebooksProperties properties = binder(file(custom, "notebook-service")).bind("incline.notebooks", NotebooksProperties.class).get();
+    assertThat(properties.idle().enabled()).as("0 turns culling off").isFalse();
+    assertThat(properties.autoShutdown().defaultHours()).isEqualTo(24);
+    assertThat(properties.autoShutdown().maxHours()).isEqualTo(168);
+    assertThat(properties.stopGrace()).isEqualTo(Duration.ofMinutes(1));
+  }
+
+  @Test
+  void notebookServiceConvergesTeamNamespacesExactlyAsJobServiceDoes() {
+    // job-service, deployment-service and notebook-service all make and converge a team's namespace (quota,
+    // NetworkPolicy, RoleBinding to the controller ServiceAccount, PVC, LocalQueue): the runtime settings
+    // each builds from its own file must be the same
+    for (List<Binder> pair : List.of(List.of(defaults, notebooks), List.of(gpu, gpuNotebooks))) {
+      KubernetesProperties jobs = pair.get(0).bind("incline.compute.kubernetes", KubernetesProperties.class).get();
+      dev.incline.notebooks.config.KubernetesProperties nb = pair.get(1)
+          .bind("incline.compute.kubernetes", dev.incline.notebooks.config.KubernetesProperties.class).get();
+      assertThat(nb.settings()).isEqualTo(jobs.settings(null));
+      assertThat(nb.controllerServiceAccount()).isEqualTo("incline-job-service");
+      assertThat(nb.controllerNamespace()).isEqualTo("incline");
+    }
+    dev.incline.notebooks.config.KubernetesProperties k8s = gpuNotebooks
+        .bind("incline.compute.kubernetes", dev.incline.notebooks.config.KubernetesProperties.class).get();
+    assertThat(k8s.agentImage()).isEqualTo("registry.example.com/incline/incline-agent:0.1.0");
+    assertThat(k8s.storageClass()).isEqualTo("nfs-rwx");
+    assertThat(k8s.quota().teams()).containsOnlyKeys("team_research", "team_inference");
+    assertThat(k8s.quota().teams().get("team_research"))
+        .isEqualTo(new dev.incline.notebooks.config.KubernetesProperties.Quota(16, "256", "2Ti"));
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.incline.embedded.EmbeddedS3Server;
 import dev.incline.gateway.GatewayApplication;
 import dev.incline.jobs.JobServiceApplication;
 import dev.incline.deployments.DeploymentServiceApplication;
+import dev.incline.notebooks.NotebookServiceApplication;
 import dev.incline.registry.ModelRegistryApplication;
 import dev.incline.storage.StorageServiceApplication;
 import java.io.IOException;
@@ -40,6 +41,7 @@ public final class Standalone implements AutoCloseable {
   private int jobServicePort;
   private int storageServicePort;
   private int deploymentServicePort;
+  private int notebookServicePort;
   private Map<String, Object> jobServiceProperties;
   private ConfigurableApplicationContext jobService;
 
@@ -140,6 +142,20 @@ public final class Standalone implements AutoCloseable {
     int deploymentsPort = ((WebServerApplicationContext) deployContext).getWebServer().getPort();
     deploymentServicePort = deploymentsPort;
 
+    Map<String, Object> notebook = common(postgres, s3, "notebooks", internalSecret);
+    notebook.put("server.port", "0");
+    notebook.put("server.address", "127.0.0.1");
+    notebook.put("incline.compute.runtime", settings.runtime());
+    notebook.put("incline.compute.work-root", home.resolve("runs").toString());
+    notebook.put("incline.compute.storage-root", home.resolve("storage").toString());
+    notebook.put("incline.notebooks.services.jobs", "http://127.0.0.1:" + jobServicePort);
+    notebook.put("incline.notebooks.services.storage", "http://127.0.0.1:" + storageServicePort);
+    // the cache job-service fills: a dataset version is on this machine once for jobs and notebooks
+    notebook.put("incline.notebooks.dataset-cache", home.resolve("datasets").toString());
+    ConfigurableApplicationContext notebookContext = run(NotebookServiceApplication.application(), notebook);
+    started.push(notebookContext);
+    notebookServicePort = ((WebServerApplicationContext) notebookContext).getWebServer().getPort();
+
     Map<String, Object> gateway = common(postgres, s3, "gateway", internalSecret);
     gateway.put("server.port", Integer.toString(settings.port()));
     gateway.put("server.address", settings.bind());
@@ -147,6 +163,7 @@ public final class Standalone implements AutoCloseable {
     gateway.put("incline.gateway.services.storage", "http://127.0.0.1:" + storageServicePort);
     gateway.put("incline.gateway.services.models", "http://127.0.0.1:" + registryPort);
     gateway.put("incline.gateway.services.deployments", "http://127.0.0.1:" + deploymentsPort);
+    gateway.put("incline.gateway.services.notebooks", "http://127.0.0.1:" + notebookServicePort);
     gateway.put("incline.gateway.bootstrap.key-file", home.resolve("admin-api-key").toString());
     if (settings.bootstrapApiKey() != null) {
       gateway.put("incline.gateway.bootstrap.api-key", settings.bootstrapApiKey());
@@ -264,6 +281,10 @@ public final class Standalone implements AutoCloseable {
 
   public int deploymentServicePort() {
     return deploymentServicePort;
+  }
+
+  public int notebookServicePort() {
+    return notebookServicePort;
   }
 
   /** Stops job-service and starts it again on the same port, as a crash and restart would. */

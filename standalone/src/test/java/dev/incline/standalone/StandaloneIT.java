@@ -287,6 +287,49 @@ class StandaloneIT {
     assertThat(call("POST", "/deployments/" + deployment + "/v2/models/digits/infer", "ink_wrong", request).statusCode()).isEqualTo(401);
   }
 
+  @Test
+  @Order(4)
+  void aNotebookOpensThroughTheGatewayOverHttpAndWebSocketForItsTeamOnly() throws Exception {
+    JsonNode created = ok(call("POST", "/api/v1/notebooks", KEY, "{\"projectId\": \"" + project + "\", \"name\": \"explore\"}"), 201);
+    String id = created.get("id").asString();
+    assertThat(created.get("url").asString()).isEqualTo("/notebooks/" + id + "/");
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(300)).untilAsserted(() ->
+        assertThat(ok(call("GET", "/api/v1/notebooks/" + id, KEY, null), 200).get("status").asString()).isEqualTo("Running"));
+
+    HttpResponse<String> tree = call("GET", "/notebooks/" + id + "/tree", KEY, null);
+    assertThat(tree.statusCode()).isEqualTo(200);
+    assertThat(tree.body()).contains("data-jupyter-api-token=\"\"");
+    assertThat(tree.headers().allValues("set-cookie")).isEmpty();
+    String kernel = ok(call("POST", "/notebooks/" + id + "/api/kernels", KEY, "{\"name\": \"python3\"}"), 201).get("id").asString();
+    URI channels = URI.create(base.replace("http://", "ws://") + "/notebooks/" + id + "/api/kernels/" + kernel + "/channels?session_id=e2e");
+    assertThat(KernelSocket.execute(http, channels, Map.of("Authorization", "Bearer " + KEY), "1+1")).isEqualTo("2");
+
+    // a browser: the key once in the URL, then the notebook's cookie on its pages and on the kernel's socket
+    HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create(base + "/notebooks/" + id + "/tree?key=" + KEY)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(login.statusCode()).isEqualTo(303);
+    String cookie = login.headers().firstValue("set-cookie").orElseThrow().split(";", 2)[0];
+    assertThat(cookie).startsWith("incline_notebook_key=");
+    assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/notebooks/" + id + "/tree")).header("Cookie", cookie).build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    assertThat(KernelSocket.execute(http, channels, Map.of("Cookie", cookie), "6*7")).isEqualTo("42");
+
+    // another team, or no key: nothing, on HTTP and on the upgrade
+    String other = ok(call("POST", "/api/v1/teams", KEY, "{\"name\": \"notebook-rivals\"}"), 201).get("apiKey").asString();
+    assertThat(call("GET", "/notebooks/" + id + "/tree", other, null).statusCode()).isEqualTo(404);
+    assertThat(call("POST", "/notebooks/" + id + "/api/kernels", other, "{}").statusCode()).isEqualTo(404);
+    assertThat(call("GET", "/api/v1/notebooks/" + id, other, null).statusCode()).isEqualTo(404);
+    assertThat(KernelSocket.refusal(http, channels, Map.of("Authorization", "Bearer " + other))).isEqualTo(404);
+    assertThat(KernelSocket.refusal(http, channels, Map.of())).isEqualTo(401);
+    assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/notebooks/" + id + "/tree")).build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+
+    ok(call("POST", "/api/v1/notebooks/" + id + "/stop", KEY, null), 200);
+    await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(300)).untilAsserted(() ->
+        assertThat(ok(call("GET", "/api/v1/notebooks/" + id, KEY, null), 200).get("status").asString()).isEqualTo("Stopped"));
+    assertThat(call("DELETE", "/api/v1/notebooks/" + id, KEY, null).statusCode()).isEqualTo(204);
+  }
+
   static JsonNode awaitDeployment(String id, String status) {
     JsonNode[] last = new JsonNode[1];
     await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {

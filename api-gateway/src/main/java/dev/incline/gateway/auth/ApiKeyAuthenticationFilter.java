@@ -20,6 +20,13 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * Authenticates {@code Authorization: Bearer <key>} or {@code X-API-Key: <key>} on every API path
  * and leaves the {@link Caller} on the request for routing, rate limits and audit.
+ *
+ * <p>A notebook's paths ({@code /notebooks/<id>/...}) also take the key the way a browser can give
+ * it: {@code GET ?key=<key>} answers 303 to the same URL without the key and sets the
+ * {@link NotebookCookie} for that notebook's path, which then stands in for the header. A key in a
+ * header wins over the cookie. A request that the cookie authenticates and whose {@code Origin} is
+ * another origin is refused: a page elsewhere must not drive a notebook (its kernel WebSocket above
+ * all) with the user's cookie.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
@@ -61,13 +68,30 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
       chain.doFilter(request, response);
       return;
     }
+    String notebook = NotebookCookie.notebookPrefix(request);
+    String queryKey = request.getRequestURI().startsWith("/notebooks/")
+        ? NotebookCookie.keyParameter(request.getQueryString()) : null;
+    if (queryKey != null) {
+      tradeKeyForCookie(request, response, notebook, queryKey);
+      return;
+    }
     String secret = secret(request);
+    boolean fromCookie = false;
+    if (secret == null && notebook != null) {
+      secret = NotebookCookie.read(request);
+      fromCookie = secret != null;
+    }
     if (secret == null) {
       Problems.write(response, 401, "Unauthorized", "unauthenticated",
           "an API key is required: Authorization: Bearer <key> or X-API-Key: <key>");
       return;
     }
-    Optional<AccountStore.Principal> principal = cache.get(ApiKeySecrets.hash(secret), store::principal);
+    if (fromCookie && RequestOrigin.foreign(request)) {
+      Problems.write(response, 403, "Forbidden", "forbidden",
+          "a notebook's cookie is accepted only from pages of this origin; send the API key in a header");
+      return;
+    }
+    Optional<AccountStore.Principal> principal = verify(secret);
     if (principal.isEmpty()) {
       Problems.write(response, 401, "Unauthorized", "unauthenticated", "the API key is not valid or was revoked");
       return;
@@ -78,6 +102,53 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
     request.setAttribute(KEY_ID, p.keyId());
     touch(p.keyId());
     chain.doFilter(request, response);
+  }
+
+  /**
+   * {@code ?key=} on a notebook's path: a valid key becomes that notebook's cookie and the browser is
+   * sent back to the URL without it, so that the key is never forwarded, logged upstream, or kept in
+   * the page's address. Only navigations (GET, HEAD) trade; any other request with the parameter is
+   * refused rather than forwarded with the key in it.
+   */
+  private void tradeKeyForCookie(HttpServletRequest request, HttpServletResponse response, String notebook,
+      String key) throws IOException {
+    if (notebook == null) {
+      Problems.write(response, 400, "Bad Request", "invalid-parameter",
+          "the key query parameter is accepted on a notebook's own paths only (/notebooks/<id>/...)");
+      return;
+    }
+    if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
+      Problems.write(response, 400, "Bad Request", "invalid-parameter",
+          "the key query parameter is accepted on GET only; send the API key in a header");
+      return;
+    }
+    Optional<AccountStore.Principal> principal = key.isBlank() ? Optional.empty() : verify(key);
+    if (principal.isEmpty()) {
+      Problems.write(response, 401, "Unauthorized", "unauthenticated", "the API key is not valid or was revoked");
+      return;
+    }
+    String cookie;
+    try {
+      cookie = NotebookCookie.setCookie(notebook, key, RequestOrigin.https(request));
+    } catch (IllegalArgumentException e) {
+      Problems.write(response, 400, "Bad Request", "invalid-parameter",
+          "this API key has characters a cookie cannot hold; send it in a header");
+      return;
+    }
+    touch(principal.get().keyId());
+    String path = request.getRequestURI();
+    // the cookie's path ends in a slash, which the notebook's bare path does not match
+    String location = (path.length() + 1 == notebook.length() ? notebook : path);
+    String query = NotebookCookie.withoutKey(request.getQueryString());
+    response.setStatus(HttpServletResponse.SC_SEE_OTHER);
+    response.setHeader(HttpHeaders.LOCATION, query == null ? location : location + "?" + query);
+    response.addHeader(HttpHeaders.SET_COOKIE, cookie);
+    response.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+    response.setHeader("Referrer-Policy", "no-referrer");
+  }
+
+  private Optional<AccountStore.Principal> verify(String secret) {
+    return cache.get(ApiKeySecrets.hash(secret), store::principal);
   }
 
   private void touch(java.util.UUID keyId) {

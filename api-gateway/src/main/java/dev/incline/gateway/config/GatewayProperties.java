@@ -27,9 +27,11 @@ public record GatewayProperties(
    * @param storage storage-service base URL
    * @param models model-registry base URL
    * @param deployments deployment-service base URL
+   * @param notebooks notebook-service base URL
    */
   public record Services(@DefaultValue("http://127.0.0.1:8081") URI jobs, @DefaultValue("http://127.0.0.1:8082") URI storage,
-      @DefaultValue("http://127.0.0.1:8083") URI models, @DefaultValue("http://127.0.0.1:8084") URI deployments) {}
+      @DefaultValue("http://127.0.0.1:8083") URI models, @DefaultValue("http://127.0.0.1:8084") URI deployments,
+      @DefaultValue("http://127.0.0.1:8085") URI notebooks) {}
 
   /**
    * Token bucket per API key.

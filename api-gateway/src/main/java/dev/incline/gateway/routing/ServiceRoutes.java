@@ -4,9 +4,11 @@ import static org.springframework.cloud.gateway.server.mvc.handler.GatewayRouter
 import static org.springframework.cloud.gateway.server.mvc.handler.HandlerFunctions.http;
 import static org.springframework.web.servlet.function.RequestPredicates.path;
 
+import dev.incline.gateway.auth.NotebookCookie;
 import dev.incline.gateway.config.GatewayProperties;
 import dev.incline.platform.security.Caller;
 import dev.incline.platform.security.InternalTokens;
+import java.util.List;
 import org.springframework.cloud.gateway.server.mvc.filter.BeforeFilterFunctions;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -67,6 +69,23 @@ class ServiceRoutes {
         .build();
   }
 
+  /**
+   * Notebooks, and what a running notebook serves: {@code /notebooks/<id>/...} goes to notebook-service,
+   * which checks that the notebook is the caller's team's and forwards to its Jupyter server. Upgrade
+   * requests (the kernel's WebSocket) never get here: {@link NotebookUpgradeFilter} tunnels them. The
+   * gateway's notebook cookie is the caller's API key and stays behind; the notebook's own cookies
+   * (Jupyter's XSRF token) go on.
+   */
+  @Bean
+  RouterFunction<ServerResponse> notebookServiceRoutes(GatewayProperties properties, InternalTokens tokens) {
+    return route("notebook-service")
+        .route(prefixes("/api/v1/notebooks", "/notebooks"), http())
+        .before(BeforeFilterFunctions.uri(properties.services().notebooks()))
+        .before(request -> withInternalToken(request, tokens))
+        .before(ServiceRoutes::withoutNotebookCookie)
+        .build();
+  }
+
   static RequestPredicate prefixes(String... prefixes) {
     RequestPredicate any = null;
     for (String p : prefixes) {
@@ -88,4 +107,19 @@ class ServiceRoutes {
     }).build();
   }
 
+  static ServerRequest withoutNotebookCookie(ServerRequest request) {
+    List<String> cookies = request.headers().header(HttpHeaders.COOKIE);
+    if (cookies.isEmpty()) {
+      return request;
+    }
+    return ServerRequest.from(request).headers(h -> {
+      h.remove(HttpHeaders.COOKIE);
+      for (String cookie : cookies) {
+        String kept = NotebookCookie.strip(cookie);
+        if (kept != null) {
+          h.add(HttpHeaders.COOKIE, kept);
+        }
+      }
+    }).build();
+  }
 }

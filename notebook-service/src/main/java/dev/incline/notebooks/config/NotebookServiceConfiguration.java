@@ -1,0 +1,56 @@
+package dev.incline.notebooks.config;
+
+import dev.incline.compute.WorkloadRuntime;
+import dev.incline.compute.docker.DockerRuntime;
+import dev.incline.compute.docker.DockerRuntimeSettings;
+import dev.incline.compute.kubernetes.KubernetesRuntime;
+import dev.incline.compute.process.ProcessRuntime;
+import dev.incline.compute.process.ProcessRuntimeSettings;
+import dev.incline.platform.project.ProjectDirectory;
+import dev.incline.platform.security.InternalTokens;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.time.Clock;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration(proxyBeanMethods = false)
+class NotebookServiceConfiguration {
+
+  @Bean
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  @Bean
+  ProjectDirectory projectDirectory(NotebooksProperties properties, InternalTokens tokens) {
+    return new ProjectDirectory(properties.services().jobs(), tokens);
+  }
+
+  // Notebooks have no workspace archive to unpack: the archive limits are the runtimes' defaults.
+  @Bean
+  @ConditionalOnProperty(prefix = "incline.compute", name = "runtime", havingValue = "process", matchIfMissing = true)
+  WorkloadRuntime processRuntime(ComputeProperties compute) {
+    return new ProcessRuntime(new ProcessRuntimeSettings(compute.workRoot(), compute.storageRoot(), compute.processPath(), null));
+  }
+
+  @Bean
+  @ConditionalOnProperty(prefix = "incline.compute", name = "runtime", havingValue = "docker")
+  WorkloadRuntime dockerRuntime(ComputeProperties compute) {
+    return new DockerRuntime(new DockerRuntimeSettings(compute.dockerHost(), compute.workRoot(), compute.storageRoot(), null));
+  }
+
+  /**
+   * The cluster fabric8 finds by itself: {@code KUBECONFIG} or {@code ~/.kube/config}, or inside a pod
+   * its service account. A {@link KubernetesClient} bean, when there is one (tests), is used instead.
+   * The runtime closes it.
+   */
+  @Bean
+  @ConditionalOnProperty(prefix = "incline.compute", name = "runtime", havingValue = "kubernetes")
+  WorkloadRuntime kubernetesRuntime(KubernetesProperties kubernetes, ObjectProvider<KubernetesClient> client) {
+    KubernetesClient k8s = client.getIfAvailable(() -> new KubernetesClientBuilder().build());
+    return new KubernetesRuntime(k8s, kubernetes.settings());
+  }
+}
