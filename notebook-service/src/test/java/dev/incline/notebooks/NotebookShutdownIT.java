@@ -46,8 +46,13 @@ class NotebookShutdownIT extends NotebookTestBase {
     awaitStatus(a, id, "Running", Duration.ofSeconds(90));
     HttpResponse<String> kernel = send(a, "POST", "/notebooks/" + id + "/api/kernels", "{\"name\":\"python3\"}");
     expect(201, kernel);
-    URI channels = URI.create("ws://127.0.0.1:" + port + "/notebooks/" + id + "/api/kernels/" + body(kernel).get("id").asString()
-        + "/channels?session_id=idle");
+    String kernelId = body(kernel).get("id").asString();
+    URI channels = URI.create("ws://127.0.0.1:" + port + "/notebooks/" + id + "/api/kernels/" + kernelId + "/channels?session_id=idle");
+    // Jupyter learns a kernel's state from its messages once it listens to them: a cell sent while the
+    // kernel still starts may run before Jupyter hears "busy". A browser's user is slower than that.
+    assertThat(KernelChannel.execute(http, channels, Map.of(InternalTokens.HEADER, FakeServices.TOKENS.issue(a)), "1+1")).isEqualTo("2");
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+        body(get(a, "/notebooks/" + id + "/api/kernels/" + kernelId)).get("execution_state").asString().equals("idle"));
     // 14 s of computing without a single message: longer than the idle timeout, but a busy kernel is activity
     Instant before = Instant.now();
     String result = KernelChannel.execute(http, channels, Map.of(InternalTokens.HEADER, FakeServices.TOKENS.issue(a)),

@@ -1,6 +1,5 @@
 package dev.incline.deployments.agent;
 
-import dev.incline.deployments.config.ServiceCalls;
 import dev.incline.deployments.deployment.Deployment;
 import dev.incline.deployments.deployment.DeploymentRepository;
 import dev.incline.deployments.model.ModelRegistryClient;
@@ -51,7 +50,7 @@ class ModelManifestController {
         .filter(x -> !x.isDeleted() && x.servesModel())
         .orElseThrow(() -> new NotFoundException("deployment", id));
     // pinned to the version the deployment serves, not to the reference it was made from
-    ModelRegistryClient.ResolvedModel m = registry.resolve(ServiceCalls.service(d.getTeamId()),
+    ModelRegistryClient.ResolvedModel m = registry.resolve(registry.serviceCaller(d.getTeamId()),
         d.getModelId() + ":" + d.getModelVersionId(), "model");
     String onnx = m.onnxFile();
     if (onnx == null) {

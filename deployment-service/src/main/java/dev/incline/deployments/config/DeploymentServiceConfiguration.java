@@ -7,10 +7,12 @@ import dev.incline.compute.process.ProcessRuntime;
 import dev.incline.compute.process.ProcessRuntimeSettings;
 import dev.incline.platform.project.ProjectDirectory;
 import dev.incline.platform.security.InternalTokens;
+import dev.incline.platform.service.ServiceCalls;
 import java.time.Clock;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import tools.jackson.databind.json.JsonMapper;
 
 @Configuration(proxyBeanMethods = false)
 class DeploymentServiceConfiguration {
@@ -18,6 +20,11 @@ class DeploymentServiceConfiguration {
   @Bean
   Clock clock() {
     return Clock.systemUTC();
+  }
+
+  @Bean
+  ServiceCalls serviceCalls(InternalTokens tokens, JsonMapper json) {
+    return new ServiceCalls(tokens, json, "deployment-service");
   }
 
   @Bean

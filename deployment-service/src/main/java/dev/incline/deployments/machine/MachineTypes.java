@@ -2,7 +2,7 @@ package dev.incline.deployments.machine;
 
 import dev.incline.compute.WorkloadSpec;
 import dev.incline.deployments.config.DeploymentsProperties;
-import dev.incline.deployments.config.ServiceCalls;
+import dev.incline.platform.service.ServiceCalls;
 import dev.incline.platform.error.ApiExceptions;
 import java.net.URI;
 import java.util.LinkedHashMap;
@@ -25,7 +25,7 @@ public class MachineTypes {
 
   /** The named type's resources, or empty when the catalog has no such type. */
   public Optional<WorkloadSpec.Resources> find(String teamId, String name) {
-    ServiceCalls.Answer a = calls.call("job-service", ServiceCalls.service(teamId), "GET", jobs.resolve("/service/v1/machine-types"), null);
+    ServiceCalls.Answer a = calls.call("job-service", calls.caller(teamId), "GET", jobs.resolve("/service/v1/machine-types"), null);
     if (!a.ok() || a.body() == null) {
       throw ApiExceptions.unavailable("machine types cannot be read now (job-service answered " + a.status() + "); try again");
     }
@@ -45,7 +45,7 @@ public class MachineTypes {
 
   /** Every type's name, for the error that names what exists. */
   public java.util.List<String> names(String teamId) {
-    ServiceCalls.Answer a = calls.call("job-service", ServiceCalls.service(teamId), "GET", jobs.resolve("/service/v1/machine-types"), null);
+    ServiceCalls.Answer a = calls.call("job-service", calls.caller(teamId), "GET", jobs.resolve("/service/v1/machine-types"), null);
     java.util.List<String> out = new java.util.ArrayList<>();
     if (a.ok() && a.body() != null) {
       a.body().forEach(t -> out.add(t.get("name").asString()));

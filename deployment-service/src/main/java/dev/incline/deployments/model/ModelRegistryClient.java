@@ -1,7 +1,7 @@
 package dev.incline.deployments.model;
 
 import dev.incline.deployments.config.DeploymentsProperties;
-import dev.incline.deployments.config.ServiceCalls;
+import dev.incline.platform.service.ServiceCalls;
 import dev.incline.platform.error.ApiExceptions;
 import dev.incline.platform.error.InvalidRequestException;
 import dev.incline.platform.security.Caller;
@@ -44,6 +44,11 @@ public class ModelRegistryClient {
    * Resolves {@code <model>[:<version|alias>]} for the caller's team; a reference to nothing (or to
    * another team's model) is a 422 on {@code field}.
    */
+  /** deployment-service itself, acting for a team outside any request (a reconciler, an agent's call). */
+  public Caller serviceCaller(String teamId) {
+    return calls.caller(teamId);
+  }
+
   public ResolvedModel resolve(Caller caller, String ref, String field) {
     ServiceCalls.Answer a = calls.call("model-registry", caller, "GET",
         base.resolve("/api/v1/model-versions/" + URLEncoder.encode(ref, StandardCharsets.UTF_8)), null);
@@ -65,7 +70,7 @@ public class ModelRegistryClient {
   public URI fileUrl(String teamId, String modelId, String versionId, String path) {
     String encoded = String.join("/", java.util.Arrays.stream(path.split("/"))
         .map(s -> URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20")).toList());
-    ServiceCalls.Answer a = calls.call("model-registry", ServiceCalls.service(teamId), "GET",
+    ServiceCalls.Answer a = calls.call("model-registry", calls.caller(teamId), "GET",
         base.resolve("/api/v1/models/" + modelId + "/versions/" + versionId + "/files/" + encoded + "?redirect=false"), null);
     if (!a.ok() || a.body() == null || !a.body().has("url")) {
       throw new IllegalStateException("model-registry answered " + a.status() + " for " + path + " of " + versionId);

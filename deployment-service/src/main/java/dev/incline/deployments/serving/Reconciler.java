@@ -253,7 +253,7 @@ public class Reconciler {
       Path modelDir = null;
       String modelFile = null;
       if (d.servesModel()) {
-        ModelRegistryClient.ResolvedModel m = registry.resolve(dev.incline.deployments.config.ServiceCalls.service(d.getTeamId()),
+        ModelRegistryClient.ResolvedModel m = registry.resolve(registry.serviceCaller(d.getTeamId()),
             d.getModelId() + ":" + d.getModelVersionId(), "model"); // pinned: an alias may have moved since
         modelFile = m.onnxFile();
         modelDir = modelCache.ensure(d.getTeamId(), m.modelId(), m.versionId(), m.files());

@@ -8,6 +8,7 @@ import dev.incline.compute.process.ProcessRuntime;
 import dev.incline.compute.process.ProcessRuntimeSettings;
 import dev.incline.platform.project.ProjectDirectory;
 import dev.incline.platform.security.InternalTokens;
+import dev.incline.platform.service.ServiceCalls;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Clock;
@@ -15,6 +16,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import tools.jackson.databind.json.JsonMapper;
 
 @Configuration(proxyBeanMethods = false)
 class NotebookServiceConfiguration {
@@ -22,6 +24,11 @@ class NotebookServiceConfiguration {
   @Bean
   Clock clock() {
     return Clock.systemUTC();
+  }
+
+  @Bean
+  ServiceCalls serviceCalls(InternalTokens tokens, JsonMapper json) {
+    return new ServiceCalls(tokens, json, "notebook-service");
   }
 
   @Bean

@@ -2,7 +2,7 @@ package dev.incline.notebooks.datasets;
 
 import dev.incline.compute.datasets.DatasetVersionFetcher;
 import dev.incline.notebooks.config.NotebooksProperties;
-import dev.incline.notebooks.config.ServiceCalls;
+import dev.incline.platform.service.ServiceCalls;
 import dev.incline.platform.error.ApiExceptions;
 import dev.incline.platform.error.InvalidRequestException;
 import dev.incline.platform.error.InvalidRequestException.FieldError;
@@ -76,7 +76,7 @@ public class DatasetInputs {
   /** Lets the versions {@code usedBy} read be deleted again; false when storage-service could not be told. */
   public boolean release(String teamId, String usedBy) {
     try {
-      return calls.call("storage-service", ServiceCalls.service(teamId), "DELETE",
+      return calls.call("storage-service", calls.caller(teamId), "DELETE",
           storage.resolve("/internal/v1/dataset-usages/" + URLEncoder.encode(usedBy, StandardCharsets.UTF_8)), null).ok();
     } catch (RuntimeException e) {
       return false;
@@ -93,7 +93,7 @@ public class DatasetInputs {
       if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
         return dir;
       }
-      ServiceCalls.Answer a = calls.call("storage-service", ServiceCalls.service(teamId), "GET",
+      ServiceCalls.Answer a = calls.call("storage-service", calls.caller(teamId), "GET",
           storage.resolve("/internal/v1/dataset-versions/" + URLEncoder.encode(versionId, StandardCharsets.UTF_8) + "/manifest"), null);
       if (!a.ok() || a.body() == null) {
         throw new IllegalStateException("dataset version " + versionId + " cannot be read (storage-service answered " + a.status() + ")");

@@ -1,4 +1,4 @@
-package dev.incline.deployments.config;
+package dev.incline.platform.service;
 
 import dev.incline.platform.error.ApiExceptions;
 import dev.incline.platform.security.Caller;
@@ -10,26 +10,31 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Calls to the other services with an internal token for a team. */
-@Component
+/**
+ * Calls from one service to another with an internal token for a team: what a service does for a team
+ * outside any request (its reconciler recording events, reading the machine types, resolving datasets),
+ * or on behalf of the caller of a request.
+ */
 public class ServiceCalls {
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final InternalTokens tokens;
   private final JsonMapper json;
+  private final String service;
 
-  ServiceCalls(InternalTokens tokens, JsonMapper json) {
+  /** @param service this service's name: its calls are made as {@code service:<name>} */
+  public ServiceCalls(InternalTokens tokens, JsonMapper json, String service) {
     this.tokens = tokens;
     this.json = json;
+    this.service = service;
   }
 
-  /** Who deployment-service is when it acts for a team outside any request. */
-  public static Caller service(String teamId) {
-    return new Caller(teamId, teamId, "service:deployment-service", Role.MEMBER, false);
+  /** Who this service is when it acts for a team outside any request. */
+  public Caller caller(String teamId) {
+    return new Caller(teamId, teamId, "service:" + service, Role.MEMBER, false);
   }
 
   /** The answer: its status and JSON body (null when empty). */
