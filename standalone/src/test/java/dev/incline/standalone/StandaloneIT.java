@@ -328,6 +328,18 @@ class StandaloneIT {
     await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(300)).untilAsserted(() ->
         assertThat(ok(call("GET", "/api/v1/notebooks/" + id, KEY, null), 200).get("status").asString()).isEqualTo("Stopped"));
     assertThat(call("DELETE", "/api/v1/notebooks/" + id, KEY, null).statusCode()).isEqualTo(204);
+
+    // the team's event stream told the story, with the reason of the stop
+    SseClient events = SseClient.open(http, URI.create(base + "/api/v1/events?after=0"), KEY, null);
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      List<JsonNode> mine = events.named("status").stream().map(e -> json.readTree(e.data()))
+          .filter(e -> e.get("id").asString().equals(id)).toList();
+      assertThat(mine.stream().map(e -> e.get("status").asString()))
+          .containsSubsequence("Pending", "Provisioning", "Running", "Stopping", "Stopped", "Deleted");
+      assertThat(mine).allMatch(e -> e.get("kind").asString().equals("notebook"));
+      assertThat(mine.stream().filter(e -> e.get("status").asString().equals("Stopping")).findFirst().orElseThrow()
+          .get("reason").asString()).startsWith("stopped by usr_");
+    });
   }
 
   static JsonNode awaitDeployment(String id, String status) {
