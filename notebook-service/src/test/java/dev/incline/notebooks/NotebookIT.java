@@ -155,6 +155,8 @@ class NotebookIT extends NotebookTestBase {
     String project = FakeServices.project(a.teamId());
     JsonNode p = body(send(a, "POST", "/api/v1/notebooks", "{\"projectId\":\"" + project + "\",\"name\":\"Bad Name\"}"));
     assertThat(p.get("errors").get(0).get("field").asString()).isEqualTo("name");
+    // a name is also a Kubernetes label value there: no trailing '-'
+    expect(422, send(a, "POST", "/api/v1/notebooks", "{\"projectId\":\"" + project + "\",\"name\":\"scratch-\"}"));
     HttpResponse<String> r = send(a, "POST", "/api/v1/notebooks", "{\"projectId\":\"" + project + "\",\"name\":\"n\",\"machineType\":\"Z9\"}");
     expect(422, r);
     assertThat(body(r).get("errors").get(0).get("field").asString()).isEqualTo("machineType");

@@ -127,11 +127,17 @@ public abstract class NotebookTestBase {
     return last[0];
   }
 
+  /** The notebook's statuses on the event stream, in order; a new reason in the same status (what it waits for) counts once. */
   protected static String statusesOf(String id) {
     StringBuilder out = new StringBuilder();
+    String last = null;
     for (String[] e : FakeServices.EVENTS) {
       if (e[1].contains("\"" + id + "\"")) {
-        out.append(e[1].replaceAll(".*\"status\":\"([^\"]*)\".*", "$1")).append(' ');
+        String status = e[1].replaceAll(".*\"status\":\"([^\"]*)\".*", "$1");
+        if (!status.equals(last)) {
+          out.append(status).append(' ');
+        }
+        last = status;
       }
     }
     return out.toString().trim();

@@ -37,7 +37,8 @@ import tools.jackson.databind.json.JsonMapper;
 @Service
 public class NotebookService {
 
-  private static final String NAME = "[a-z0-9][a-z0-9-]{0,62}";
+  /** Also a Kubernetes label value: it ends with a letter or digit too. */
+  private static final String NAME = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
   private static final String MOUNT = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}";
 
   private final NotebookRepository notebooks;
@@ -73,7 +74,7 @@ public class NotebookService {
       errors.add(new FieldError("projectId", "is required"));
     }
     if (r.name() == null || !r.name().matches(NAME)) {
-      errors.add(new FieldError("name", "must be 1-63 lower-case letters, digits and '-', starting with a letter or digit"));
+      errors.add(new FieldError("name", "must be 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit"));
     }
     if (r.image() != null && (r.image().isBlank() || r.image().length() > 300 || r.image().chars().anyMatch(Character::isWhitespace))) {
       errors.add(new FieldError("image", "must be an image reference (no spaces, at most 300 characters)"));

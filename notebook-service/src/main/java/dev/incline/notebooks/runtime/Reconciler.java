@@ -211,6 +211,10 @@ public class Reconciler implements DisposableBean {
         if (late) {
           fail(n, "the run did not start within " + properties.startTimeout().toSeconds() + " s"
               + (st.reason() == null ? "" : ": " + st.reason()));
+        } else if (st.reason() != null && !("waiting: " + st.reason()).equals(n.getReason())) {
+          // what it waits for (an image pull, a GPU node) is worth seeing before it fails
+          update(n, x -> x.getStatus() == NotebookStatus.PROVISIONING
+              && x.transition(NotebookStatus.PROVISIONING, "waiting: " + st.reason(), clock.instant()));
         }
       }
       case RUNNING -> {

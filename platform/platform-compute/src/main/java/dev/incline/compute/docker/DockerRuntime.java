@@ -151,6 +151,10 @@ public final class DockerRuntime implements WorkloadRuntime, AutoCloseable {
       for (Path p : List.of(dir.artifacts(), dir.datasets(), storage)) {
         Files.createDirectories(p);
       }
+      for (WorkloadSpec.DatasetMount d : spec.datasets()) {
+        // the mount point: runc cannot make it inside /datasets, which is mounted read-only first
+        Files.createDirectories(dir.datasets().resolve(d.mountAs()));
+      }
       if (spec.workspace() != null) {
         fetcher.fetch(spec.workspace(), dir.workspace());
       }

@@ -306,6 +306,21 @@ class DockerRuntimeTest extends WorkloadRuntimeContract {
   }
 
   @Test
+  void mountsEachDatasetVersionReadOnlyUnderItsName() throws Exception {
+    Path version = Files.createDirectories(root.resolve("cache/dsv_text1"));
+    Files.writeString(version.resolve("hello.txt"), "hello from a dataset\n");
+    WorkloadRef ref = ref();
+    // a mount inside the read-only /datasets needs its mount point made on the host first
+    runtime.apply(spec(ref, "cat /datasets/raw/hello.txt; touch /datasets/raw/x 2>/dev/null && echo writable || echo read-only",
+        WorkloadSpec.Resources.none(), List.of(), Map.of())
+        .withDatasets(List.of(new WorkloadSpec.DatasetMount("raw", "dsv_text1", version))));
+    awaitFinished(ref);
+    try (LogStream logs = runtime.logs(ref, null)) {
+      assertThat(readAll(logs)).extracting(LogLine::text).containsExactly("hello from a dataset", "read-only");
+    }
+  }
+
+  @Test
   void aNewRuntimeInstanceReadoptsARunningContainer() {
     WorkloadRef ref = ref();
     runtime.apply(spec(ref, "sleep 30", WorkloadSpec.Resources.none(), List.of(), Map.of()));
