@@ -142,6 +142,13 @@ class NotebookIT extends NotebookTestBase {
     assertThat(body(get(a, "/notebooks/" + id + "/api/contents/storage/shared.txt")).get("content").asString()).isEqualTo("the team's");
     assertThat(statusesOf(id)).contains("Running Stopping Stopped Pending Provisioning Running");
 
+    // stop and start at once: the new run begins when the old one is gone
+    expect(200, send(a, "POST", "/api/v1/notebooks/" + id + "/stop", null));
+    assertThat(body(send(a, "POST", "/api/v1/notebooks/" + id + "/start", null)).get("status").asString()).isIn("Stopping", "Stopped",
+        "Pending");
+    awaitStatus(a, id, "Running", Duration.ofSeconds(90));
+    assertThat(body(get(a, "/notebooks/" + id + "/api/contents/work.txt")).get("content").asString()).isEqualTo("mine");
+
     expect(204, send(a, "DELETE", "/api/v1/notebooks/" + id, null));
     await().atMost(Duration.ofSeconds(30)).until(() -> !FakeServices.USAGES.containsKey(id));
     // deleting a notebook keeps what it wrote: the working directory is the user's to remove

@@ -152,7 +152,10 @@ public class NotebookService {
     });
   }
 
-  /** A new run of a Stopped or Failed notebook; a notebook that runs or is starting is left as it is. */
+  /**
+   * A new run of a Stopped or Failed notebook; a Stopping one starts again as soon as its run is gone; a
+   * notebook that runs or is starting is left as it is.
+   */
   public NotebookView start(Caller caller, String ref) {
     caller.require(Role.MEMBER);
     UUID id = require(caller, ref).getId();
@@ -160,10 +163,10 @@ public class NotebookService {
       if (!n.getStatus().isFinal() && !n.isStopped()) {
         return false;
       }
-      if (n.getStatus() == NotebookStatus.STOPPING) {
-        throw new ConflictException("notebook-stopping", "the notebook is still stopping; start it once it is Stopped");
-      }
       n.setStopped(false, clock.instant());
+      if (n.getStatus() == NotebookStatus.STOPPING) {
+        return false; // the reconciler moves it on to Pending once stopped
+      }
       return n.transition(NotebookStatus.PENDING, null, clock.instant());
     });
   }

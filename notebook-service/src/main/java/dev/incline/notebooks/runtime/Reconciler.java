@@ -322,7 +322,9 @@ public class Reconciler implements DisposableBean {
         return false;
       }
       x.endRun(clock.instant());
-      return x.transition(NotebookStatus.STOPPED, x.getReason(), clock.instant());
+      // started again while it stopped: the old run is gone, a new one begins
+      return x.isStopped() ? x.transition(NotebookStatus.STOPPED, x.getReason(), clock.instant())
+          : x.transition(NotebookStatus.PENDING, null, clock.instant());
     });
   }
 
