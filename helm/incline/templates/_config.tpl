@@ -261,4 +261,6 @@ incline:
     reconcile-interval: {{ $s.reconcileInterval | quote }}
     start-timeout: {{ $n.startTimeout | quote }}
     stop-grace: {{ $n.stopGrace | quote }}
+    # a notebook's init container fetches its dataset inputs here
+    agent-url: {{ printf "http://%s-notebook-service.%s.svc:%v" (include "incline.fullname" .) .Release.Namespace $s.port | quote }}
 {{- end -}}

@@ -247,6 +247,8 @@ class ChartTest {
           .isEqualTo("incline-job-service");
       assertThat(Chart.<String>at(config, "incline.notebooks.services.jobs")).isEqualTo("http://incline-job-service:8081");
       assertThat(Chart.<String>at(config, "incline.notebooks.services.storage")).isEqualTo("http://incline-storage-service:8082");
+      // where a notebook pod's agent fetches the dataset inputs
+      assertThat(Chart.<String>at(config, "incline.notebooks.agent-url")).isEqualTo("http://incline-notebook-service.incline.svc:8085");
       assertThat(Chart.<Map<String, Object>>at(config, "incline")).as("notebook-service never talks to the object store")
           .doesNotContainKey("s3");
       assertThat(Chart.<Map<String, Object>>at(config, "incline.notebooks")).as("local runtimes only")
@@ -289,6 +291,7 @@ class ChartTest {
     assertThat(Chart.<String>at(customConfig, "incline.notebooks.idle.timeout")).as("culling off").isEqualTo("0");
     assertThat(Chart.<String>at(customConfig, "incline.compute.kubernetes.controller-service-account")).isEqualTo("ml-job-service");
     assertThat(custom.get(Service.class, "ml-notebook-service").getSpec().getPorts().getFirst().getPort()).isEqualTo(9085);
+    assertThat(Chart.<String>at(customConfig, "incline.notebooks.agent-url")).isEqualTo("http://ml-notebook-service.incline.svc:9085");
     assertThat(container(custom.get(Deployment.class, "ml-notebook-service")).getPorts().getFirst().getContainerPort())
         .isEqualTo(9085);
   }

@@ -185,6 +185,8 @@ class SpringBindingTest {
           .as("no bucket, so platform-core's S3AutoConfiguration stays off: notebook-service holds no S3 credentials").isFalse();
     }
     assertThat(notebooks.bind("incline.notebooks", NotebooksProperties.class).get().defaultMachineType()).isEqualTo("C3");
+    assertThat(notebooks.bind("incline.notebooks", NotebooksProperties.class).get().agentUrl())
+        .hasToString("http://incline-notebook-service.incline.svc:8085");
     assertThat(gpuNotebooks.bind("incline.notebooks", NotebooksProperties.class).get().defaultMachineType()).isEqualTo("C5");
 
     Chart custom = Chart.render(t -> t.set("notebooks.idle.timeout", "0").set("notebooks.autoShutdown.defaultHours", 24)
@@ -205,7 +207,7 @@ class SpringBindingTest {
       KubernetesProperties jobs = pair.get(0).bind("incline.compute.kubernetes", KubernetesProperties.class).get();
       dev.incline.notebooks.config.KubernetesProperties nb = pair.get(1)
           .bind("incline.compute.kubernetes", dev.incline.notebooks.config.KubernetesProperties.class).get();
-      assertThat(nb.settings()).isEqualTo(jobs.settings(null));
+      assertThat(nb.settings(null)).isEqualTo(jobs.settings(null));
       assertThat(nb.controllerServiceAccount()).isEqualTo("incline-job-service");
       assertThat(nb.controllerNamespace()).isEqualTo("incline");
     }

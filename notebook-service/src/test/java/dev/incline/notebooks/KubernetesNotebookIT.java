@@ -54,7 +54,10 @@ class KubernetesNotebookIT extends NotebookTestBase {
     registry.add("incline.compute.runtime", () -> "kubernetes");
     registry.add("incline.compute.kubernetes.controller-namespace", () -> "incline-system");
     registry.add("incline.notebooks.image", () -> IMAGE);
+    registry.add("incline.notebooks.agent-url", () -> AGENT_URL);
   }
+
+  static final String AGENT_URL = "http://incline-notebook-service.incline-system.svc:8085";
 
   @TestConfiguration
   static class MockCluster {
@@ -113,6 +116,12 @@ class KubernetesNotebookIT extends NotebookTestBase {
     Pod[] pod = new Pod[1];
     await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> (pod[0] = pod(team, id)) != null);
     return pod[0];
+  }
+
+  private Secret awaitSecret(String team, String id) {
+    Secret[] secret = new Secret[1];
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> (secret[0] = secret(team, id)) != null);
+    return secret[0];
   }
 
   private static String secretValue(Secret secret, String key) {
@@ -386,21 +395,50 @@ class KubernetesNotebookIT extends NotebookTestBase {
   }
 
   @Test
-  void datasetInputsAreRefusedOnKubernetes() throws Exception {
+  void datasetInputsAreFetchedByThePodsAgentWithATokenForThatNotebookOnly() throws Exception {
     Caller a = caller("team_kube_data");
     String project = FakeServices.project(a.teamId());
-    FakeServices.dataset(a.teamId(), "raw-text:1", "dsv_kubetext1", "hello.txt", "hello\n");
-    HttpResponse<String> r = send(a, "POST", "/api/v1/notebooks",
-        "{\"projectId\":\"" + project + "\",\"name\":\"with-data\",\"inputs\":[{\"dataset\":\"raw-text:1\"}]}");
-    expect(422, r);
-    JsonNode errors = body(r).get("errors");
-    assertThat(errors).singleElement().satisfies(e -> {
-      assertThat(e.get("field").asString()).isEqualTo("inputs");
-      assertThat(e.get("message").asString()).contains("not available on Kubernetes").contains("/storage");
+    FakeServices.dataset(a.teamId(), "raw-text:1", "dsv_kubetext1", "notes+1.txt", "hello\n");
+    String id = create(a, "{\"projectId\":\"" + project + "\",\"name\":\"with-data\",\"inputs\":[{\"dataset\":\"raw-text:1\",\"mountAs\":\"raw\"}]}");
+    String other = create(a, "{\"projectId\":\"" + project + "\",\"name\":\"without-data\"}");
+    Pod pod = awaitPod(a.teamId(), id);
+
+    // the agent's init container fetches the inputs from notebook-service, onto the team volume
+    Container init = pod.getSpec().getInitContainers().stream().filter(c -> c.getArgs().contains("fetch-datasets")).findFirst()
+        .orElseThrow(() -> new AssertionError("no fetch-datasets init container: " + pod.getSpec().getInitContainers()));
+    assertThat(init.getArgs()).containsSubsequence("--api", AGENT_URL).containsSubsequence("--job", id);
+    assertThat(main(pod).getVolumeMounts()).anySatisfy(m -> {
+      assertThat(m.getMountPath()).isEqualTo("/datasets/raw");
+      assertThat(m.getReadOnly()).isTrue();
     });
-    // nothing made, nothing held at storage-service
-    assertThat(body(get(a, "/api/v1/notebooks")).get("items")).isEmpty();
-    assertThat(FakeServices.USAGES).doesNotContainValue(a.teamId());
-    assertThat(api.namespaces().withName(ns(a.teamId())).get()).isNull();
+    String token = secretValue(awaitSecret(a.teamId(), id), "token");
+    assertThat(token).isNotBlank();
+    assertThat(pod.toString()).doesNotContain(token);
+
+    HttpResponse<String> list = http.send(java.net.http.HttpRequest.newBuilder(uri("/internal/v1/jobs/" + id + "/datasets"))
+        .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+    expect(200, list);
+    String[] line = list.body().strip().split("\t");
+    assertThat(line[0]).isEqualTo("dsv_kubetext1");
+    assertThat(line[1]).isEqualTo("raw");
+    assertThat(line[2]).isEqualTo("notes%2B1.txt");
+    assertThat(line[3]).isEqualTo("6");
+    assertThat(line[5]).contains("/blobs/dsv_kubetext1/");
+
+    // that token opens that notebook's list only; no other token opens it
+    expect(404, http.send(java.net.http.HttpRequest.newBuilder(uri("/internal/v1/jobs/" + other + "/datasets"))
+        .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()));
+    expect(401, http.send(java.net.http.HttpRequest.newBuilder(uri("/internal/v1/jobs/" + id + "/datasets"))
+        .header(dev.incline.platform.security.InternalTokens.HEADER, FakeServices.TOKENS.issue(a))
+        .header("Authorization", "Bearer " + FakeServices.TOKENS.issue(a)).build(), HttpResponse.BodyHandlers.ofString()));
+    expect(401, http.send(java.net.http.HttpRequest.newBuilder(uri("/internal/v1/jobs/" + id + "/datasets")).build(),
+        HttpResponse.BodyHandlers.ofString()));
+    // and it opens nothing else here
+    expect(401, http.send(java.net.http.HttpRequest.newBuilder(uri("/api/v1/notebooks/" + id)).header("Authorization", "Bearer " + token)
+        .build(), HttpResponse.BodyHandlers.ofString()));
+
+    expect(204, send(a, "DELETE", "/api/v1/notebooks/" + id, null));
+    expect(204, send(a, "DELETE", "/api/v1/notebooks/" + other, null));
+    await().atMost(WAIT).until(() -> !FakeServices.USAGES.containsKey(id));
   }
 }

@@ -83,13 +83,13 @@ public record KubernetesProperties(
       @Name("default") @DefaultValue Quota standard,
       Map<String, Quota> teams) {}
 
-  /** The runtime settings; no agent URL: notebook pods fetch dataset inputs through job-service's agent URL, not set here. */
-  public KubernetesRuntimeSettings settings() {
+  /** The runtime settings, with where the agent in a notebook's pod reaches this service (null: nowhere). */
+  public KubernetesRuntimeSettings settings(java.net.URI agentUrl) {
     Map<String, KubernetesRuntimeSettings.Quota> teams = new LinkedHashMap<>();
     if (quota.teams() != null) {
       quota.teams().forEach((team, q) -> teams.put(team, settings(q)));
     }
-    return new KubernetesRuntimeSettings(namespacePrefix, agentImage, null, workloadClusterRole,
+    return new KubernetesRuntimeSettings(namespacePrefix, agentImage, agentUrl, workloadClusterRole,
         controllerServiceAccount, controllerNamespace, ttlSecondsAfterFinished, gpuResource, gpuTaintKey, storageClass,
         storageSize, new KubernetesRuntimeSettings.Kueue(kueue.enabled(), kueue.queueName(), kueue.clusterQueue()),
         new KubernetesRuntimeSettings.Quotas(settings(quota.standard()), teams), resync);

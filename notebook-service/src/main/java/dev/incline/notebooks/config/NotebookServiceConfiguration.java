@@ -56,8 +56,9 @@ class NotebookServiceConfiguration {
    */
   @Bean
   @ConditionalOnProperty(prefix = "incline.compute", name = "runtime", havingValue = "kubernetes")
-  WorkloadRuntime kubernetesRuntime(KubernetesProperties kubernetes, ObjectProvider<KubernetesClient> client) {
+  WorkloadRuntime kubernetesRuntime(KubernetesProperties kubernetes, NotebooksProperties notebooks,
+      ObjectProvider<KubernetesClient> client) {
     KubernetesClient k8s = client.getIfAvailable(() -> new KubernetesClientBuilder().build());
-    return new KubernetesRuntime(k8s, kubernetes.settings());
+    return new KubernetesRuntime(k8s, kubernetes.settings(notebooks.agentUrl()));
   }
 }

@@ -21,6 +21,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param stopGrace how long Jupyter gets to save and exit when stopped, before it is killed
  * @param datasetCache where dataset versions are kept on this machine for process and docker runs,
  *     one read-only directory per team and version (the same layout as job-service's)
+ * @param agentUrl where pods on Kubernetes reach this service, e.g.
+ *     {@code http://incline-notebook-service.incline.svc:8085}: a notebook's init container fetches its
+ *     dataset inputs there; unset, notebooks on Kubernetes cannot have dataset inputs
  */
 @ConfigurationProperties("incline.notebooks")
 public record NotebooksProperties(
@@ -33,7 +36,8 @@ public record NotebooksProperties(
     @DefaultValue("2s") Duration reconcileInterval,
     @DefaultValue("2m") Duration startTimeout,
     @DefaultValue("10s") Duration stopGrace,
-    Path datasetCache) {
+    Path datasetCache,
+    URI agentUrl) {
 
   public NotebooksProperties {
     datasetCache = datasetCache != null ? datasetCache : Path.of(System.getProperty("user.home"), ".incline", "datasets");

@@ -83,6 +83,22 @@ public class DatasetInputs {
     }
   }
 
+  /** One file of a version, with a fresh presigned URL. */
+  public record ManifestFile(String path, long size, String sha256, URI url) {}
+
+  /** The version's files, as storage-service lists them for a team's workloads. */
+  public List<ManifestFile> manifest(String teamId, String versionId) {
+    ServiceCalls.Answer a = calls.call("storage-service", calls.caller(teamId), "GET",
+        storage.resolve("/internal/v1/dataset-versions/" + URLEncoder.encode(versionId, StandardCharsets.UTF_8) + "/manifest"), null);
+    if (!a.ok() || a.body() == null) {
+      throw new IllegalStateException("dataset version " + versionId + " cannot be read (storage-service answered " + a.status() + ")");
+    }
+    List<ManifestFile> files = new ArrayList<>();
+    a.body().get("files").forEach(f -> files.add(new ManifestFile(f.get("path").asString(), f.get("size").asLong(),
+        f.path("sha256").isNull() ? null : f.path("sha256").asString(null), URI.create(f.get("url").asString()))));
+    return files;
+  }
+
   /** The version's directory on this machine, downloaded first when it is not here yet. */
   public Path materialise(String teamId, String versionId) {
     Path teamCache = cache.resolve(teamId);
@@ -93,14 +109,8 @@ public class DatasetInputs {
       if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
         return dir;
       }
-      ServiceCalls.Answer a = calls.call("storage-service", calls.caller(teamId), "GET",
-          storage.resolve("/internal/v1/dataset-versions/" + URLEncoder.encode(versionId, StandardCharsets.UTF_8) + "/manifest"), null);
-      if (!a.ok() || a.body() == null) {
-        throw new IllegalStateException("dataset version " + versionId + " cannot be read (storage-service answered " + a.status() + ")");
-      }
-      List<DatasetVersionFetcher.File> files = new ArrayList<>();
-      a.body().get("files").forEach(f -> files.add(new DatasetVersionFetcher.File(f.get("path").asString(), f.get("size").asLong(),
-          f.get("sha256").asString(), URI.create(f.get("url").asString()))));
+      List<DatasetVersionFetcher.File> files = manifest(teamId, versionId).stream()
+          .map(f -> new DatasetVersionFetcher.File(f.path(), f.size(), f.sha256(), f.url())).toList();
       return fetcher.fetch(teamCache, versionId, files).dir();
     } catch (IOException e) {
       throw new UncheckedIOException("could not fetch dataset version " + versionId + ": " + e.getMessage(), e);

@@ -102,10 +102,10 @@ public class NotebookService {
       refs.add(in.dataset());
       mountAs.add(mount);
     }
-    if (!inputs.isEmpty() && kubernetes) {
-      // the agent that fetches dataset versions onto the team's volume serves jobs only so far
-      errors.add(new FieldError("inputs", "dataset inputs for notebooks are not available on Kubernetes yet; "
-          + "read the data from /storage, or from a job"));
+    if (!inputs.isEmpty() && kubernetes && properties.agentUrl() == null) {
+      // the pod's init container fetches them from this service: it must know where that is
+      errors.add(new FieldError("inputs", "dataset inputs need incline.notebooks.agent-url on Kubernetes, which this "
+          + "installation does not set; read the data from /storage"));
     }
     String machineType = r.machineType() != null ? r.machineType() : properties.defaultMachineType();
     if (errors.isEmpty() && machineTypes.find(caller.teamId(), machineType).isEmpty()) {

@@ -59,13 +59,23 @@ public final class NotebookSpecs {
    */
   public static WorkloadSpec spec(Notebook n, boolean local, String image, int port, WorkloadSpec.Resources resources,
       List<WorkloadSpec.DatasetMount> datasets, Duration maxRuntime) {
+    return spec(n, local, image, port, resources, datasets, maxRuntime, null);
+  }
+
+  /**
+   * @param agentToken the token the agent in a Kubernetes pod fetches the dataset inputs with, or null
+   *     where the service puts them on the machine itself
+   */
+  public static WorkloadSpec spec(Notebook n, boolean local, String image, int port, WorkloadSpec.Resources resources,
+      List<WorkloadSpec.DatasetMount> datasets, Duration maxRuntime, String agentToken) {
     String id = n.getPublicId();
     Map<String, String> env = Map.of(
         "INCLINE_NOTEBOOK_IP", local ? "127.0.0.1" : "0.0.0.0",
         "INCLINE_NOTEBOOK_PORT", Integer.toString(port),
         "INCLINE_NOTEBOOK_BASE_URL", NotebookIds.basePath(n.getId()));
     return new WorkloadSpec(ref(n), n.getProjectId(), image, List.of("/bin/sh", "-c", SCRIPT), env,
-        Map.of("JUPYTER_TOKEN", n.getToken()), resources, List.of(port), Map.of("incline.dev/notebook-name", n.getName()),
+        agentToken == null ? Map.of("JUPYTER_TOKEN", n.getToken())
+            : Map.of("JUPYTER_TOKEN", n.getToken(), "INCLINE_AGENT_TOKEN", agentToken), resources, List.of(port), Map.of("incline.dev/notebook-name", n.getName()),
         null, maxRuntime, datasets, List.of());
   }
 

@@ -5,6 +5,7 @@ import dev.incline.compute.WorkloadRef;
 import dev.incline.compute.WorkloadRuntime;
 import dev.incline.compute.WorkloadSpec;
 import dev.incline.compute.WorkloadStatus;
+import dev.incline.notebooks.agent.NotebookTokens;
 import dev.incline.notebooks.config.ComputeProperties;
 import dev.incline.notebooks.config.MachineTypes;
 import dev.incline.notebooks.config.NotebooksProperties;
@@ -75,6 +76,7 @@ public class Reconciler implements DisposableBean {
   private final ComputeProperties compute;
   private final TransactionTemplate tx;
   private final Clock clock;
+  private final NotebookTokens tokens;
   private final boolean local;
   private final ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("notebook-reconcile-", 0).factory());
   private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
@@ -84,7 +86,7 @@ public class Reconciler implements DisposableBean {
 
   Reconciler(NotebookRepository notebooks, NotebookService service, WorkloadRuntime runtime, JupyterClient jupyter, Routes routes,
       DatasetInputs datasets, MachineTypes machineTypes, NotebookEvents events, NotebooksProperties properties,
-      ComputeProperties compute, TransactionTemplate tx, Clock clock) {
+      ComputeProperties compute, TransactionTemplate tx, Clock clock, NotebookTokens tokens) {
     this.notebooks = notebooks;
     this.service = service;
     this.runtime = runtime;
@@ -97,6 +99,7 @@ public class Reconciler implements DisposableBean {
     this.compute = compute;
     this.tx = tx;
     this.clock = clock;
+    this.tokens = tokens;
     this.local = "process".equals(runtime.name());
   }
 
@@ -189,8 +192,11 @@ public class Reconciler implements DisposableBean {
     }
     Duration maxRuntime = properties.autoShutdown().hour().multipliedBy(n.getAutoShutdownHours()).plus(ENGINE_MARGIN);
     String image = n.getImage() != null ? n.getImage() : properties.image();
+    // on Kubernetes the pod's agent fetches the inputs from this service, with a token for this notebook
+    String agentToken = mounts.isEmpty() || !runtime.name().equals("kubernetes") ? null
+        : tokens.issue(n.getTeamId(), n.getPublicId(), maxRuntime);
     return NotebookSpecs.spec(n, local, image, n.getHostPort() != null ? n.getHostPort() : properties.port(), resources, mounts,
-        maxRuntime);
+        maxRuntime, agentToken);
   }
 
   private int runPort(Notebook n) {
