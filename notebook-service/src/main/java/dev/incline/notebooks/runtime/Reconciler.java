@@ -195,7 +195,7 @@ public class Reconciler implements DisposableBean {
     // on Kubernetes the pod's agent fetches the inputs from this service, with a token for this notebook
     String agentToken = mounts.isEmpty() || !runtime.name().equals("kubernetes") ? null
         : tokens.issue(n.getTeamId(), n.getPublicId(), maxRuntime);
-    return NotebookSpecs.spec(n, local, image, n.getHostPort() != null ? n.getHostPort() : properties.port(), resources, mounts,
+    return NotebookSpecs.spec(n, local, image, runPort(n), resources, mounts,
         maxRuntime, agentToken);
   }
 
