@@ -35,7 +35,12 @@ public class JupyterClient {
    * @param busyKernels kernels whose {@code execution_state} is {@code busy}: running code is activity
    *     even when nobody looks
    */
-  public record Activity(Instant lastActivity, int kernels, int busyKernels) {}
+  public record Activity(Instant lastActivity, int kernels, int busyKernels) {
+    /** When the notebook was last active, as of {@code now}: a busy kernel is active now. */
+    public Instant lastActiveAsOf(Instant now) {
+      return busyKernels > 0 ? now : lastActivity;
+    }
+  }
 
   /** Jupyter's status, or empty when it does not answer (yet) with this token. */
   public Optional<Activity> activity(URI endpoint, String basePath, String token) {

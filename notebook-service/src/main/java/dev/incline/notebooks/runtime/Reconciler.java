@@ -280,7 +280,7 @@ public class Reconciler implements DisposableBean {
       return; // not answering now: no evidence of idleness either
     }
     JupyterClient.Activity a = activity.get();
-    Instant last = a.busyKernels() > 0 ? now : a.lastActivity();
+    Instant last = a.lastActiveAsOf(now);
     Instant known = n.getLastActivityAt();
     if (last != null && (known == null || last.isAfter(known))) {
       Optional<Notebook> saved = update(n, x -> {
